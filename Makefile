@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test ui bench clean
+
+# Install once, again only when the dependencies change. The constraints file pins torch to
+# the version whose CPU build this project's machines offer (see README, "Installing").
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# A project-local Dagster instance, so runs made here show up in `make ui` afterwards.
+$(DAGSTER_HOME)/dagster.yaml:
+	@mkdir -p $(DAGSTER_HOME)
+	cp config/dagster.yaml $@
+
+run: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions
+	$(BIN)/python -m blofin_assets.summary
+
+test: install
+	$(BIN)/python -m pytest
+
+ui: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
+
+bench: install
+	$(BIN)/python -m benchmarks.graph
+
+clean:
+	rm -rf $(VENV) .dagster_home .pytest_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Thin Dagster assets: read inputs, call domain code, return values with metadata."""

@@ -1,0 +1,24 @@
+"""The Dagster definitions: assets, resources and the executor, assembled."""
+
+import dagster as dg
+
+from blofin_assets.assets.data import candles
+from blofin_assets.assets.ensemble import ensemble_config
+from blofin_assets.assets.evaluation import VALIDATION_ASSETS, model_comparison
+from blofin_assets.assets.features import features, targets
+from blofin_assets.assets.training import MODEL_ASSETS
+from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
+
+RESOURCES = {
+    "candle_source": CandleSource(),
+    "model_store": ModelStoreResource(),
+    "results_db": ResultsDatabase(),
+}
+
+defs = dg.Definitions(
+    assets=[candles, features, targets, *MODEL_ASSETS, *VALIDATION_ASSETS, model_comparison, ensemble_config],
+    resources=RESOURCES,
+    # One process for the whole run: a step subprocess re-imports torch and pandas (~2 s each)
+    # and two cores gain little from running steps side by side. See README, "Executor".
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,1 @@
+"""Market data: candle sources, schema checks, features and targets. Knows nothing of Dagster."""

@@ -1,0 +1,94 @@
+"""The candle schema every source produces, and the checks that keep bad candles out.
+
+A candle frame has one row per (symbol, timestamp) with columns
+``symbol, timestamp, open, high, low, close, volume``; timestamps are tz-aware UTC and
+strictly increasing within each symbol.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+PRICE_COLUMNS = ("open", "high", "low", "close")
+OHLCV_COLUMNS = ("timestamp", *PRICE_COLUMNS, "volume")
+CANDLE_COLUMNS = ("symbol", *OHLCV_COLUMNS)
+
+
+class CandleDataError(ValueError):
+    """Candles that break a rule of the schema. The message names source, symbol, row and rule."""
+
+
+def _where(source: str, symbol: str, frame: pd.DataFrame, mask: np.ndarray) -> str:
+    first = int(np.flatnonzero(mask)[0])
+    row = frame.iloc[first]
+    ts = row["timestamp"]
+    return f"{source}: symbol {symbol}, row {first} (timestamp {ts}), {int(mask.sum())} row(s) in all"
+
+
+def validate_candles(candles: pd.DataFrame, source: str = "candles") -> pd.DataFrame:
+    """Check ``candles`` against the schema and return it sorted by (symbol, timestamp).
+
+    Raises CandleDataError for missing columns, non-numeric or non-finite values, non-positive
+    prices, inconsistent OHLC, negative volume, and duplicate or out-of-order timestamps.
+    Nothing is repaired silently: a source that needs sorting must sort before it calls this.
+    """
+    missing = [c for c in CANDLE_COLUMNS if c not in candles.columns]
+    if missing:
+        raise CandleDataError(
+            f"{source}: missing column(s) {missing}; expected {list(CANDLE_COLUMNS)}"
+        )
+    if candles.empty:
+        raise CandleDataError(f"{source}: no candles")
+    frame = candles.loc[:, list(CANDLE_COLUMNS)].reset_index(drop=True)
+    if not isinstance(frame["timestamp"].dtype, pd.DatetimeTZDtype):
+        raise CandleDataError(f"{source}: column 'timestamp' must be tz-aware datetimes (UTC)")
+    for column in (*PRICE_COLUMNS, "volume"):
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            raise CandleDataError(f"{source}: column '{column}' is not numeric")
+        frame[column] = frame[column].astype("float64")
+
+    for symbol, group in frame.groupby("symbol", sort=True):
+        _validate_symbol(group.reset_index(drop=True), str(symbol), source)
+    frame["symbol"] = frame["symbol"].astype(str)
+    return frame.sort_values(["symbol", "timestamp"], kind="stable").reset_index(drop=True)
+
+
+def _validate_symbol(group: pd.DataFrame, symbol: str, source: str) -> None:
+    values = group[list(PRICE_COLUMNS) + ["volume"]].to_numpy()
+    bad = ~np.isfinite(values).all(axis=1)
+    if bad.any():
+        raise CandleDataError(f"{_where(source, symbol, group, bad)}: NaN or infinite value")
+    prices = group[list(PRICE_COLUMNS)].to_numpy()
+    bad = (prices <= 0).any(axis=1)
+    if bad.any():
+        raise CandleDataError(f"{_where(source, symbol, group, bad)}: price <= 0")
+    o, h, l, c = prices.T
+    bad = h < l
+    if bad.any():
+        raise CandleDataError(f"{_where(source, symbol, group, bad)}: high < low")
+    bad = (o < l) | (o > h) | (c < l) | (c > h)
+    if bad.any():
+        raise CandleDataError(
+            f"{_where(source, symbol, group, bad)}: open/close outside [low, high]"
+        )
+    bad = group["volume"].to_numpy() < 0
+    if bad.any():
+        raise CandleDataError(f"{_where(source, symbol, group, bad)}: negative volume")
+    step = group["timestamp"].diff().dt.total_seconds().to_numpy()[1:]
+    bad = np.concatenate([[False], step == 0])
+    if bad.any():
+        raise CandleDataError(f"{_where(source, symbol, group, bad)}: duplicate timestamp")
+    bad = np.concatenate([[False], step < 0])
+    if bad.any():
+        raise CandleDataError(
+            f"{_where(source, symbol, group, bad)}: timestamps out of order (earlier than the row before)"
+        )
+
+
+def infer_bar(timestamps: pd.Series) -> pd.Timedelta:
+    """The bar size of one symbol's series: the most common step between candles."""
+    steps = pd.Series(timestamps).diff().dropna()
+    if steps.empty:
+        raise CandleDataError("cannot infer the bar size from fewer than two candles")
+    return pd.Timedelta(steps.mode().iloc[0])

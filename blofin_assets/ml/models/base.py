@@ -1,0 +1,128 @@
+"""What the five models share: input checks, the feature scaler, estimator choice and files."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import StandardScaler
+
+from blofin_assets.market.features import MODEL_FEATURES
+
+ESTIMATOR_CHOICES = ("auto", "exact", "scalable")
+
+
+class CandleModel(BaseEstimator):
+    """Base of the five models. Subclasses set the class attributes and implement
+    ``_fit_scaled``, ``_predict_scaled``, ``predict_outputs`` and the estimator file I/O."""
+
+    name: ClassVar[str]
+    target: ClassVar[str]
+    task: ClassVar[str]  # "classification" or "regression"
+    family: ClassVar[str]  # human name of the estimator family, shown in the UI
+    estimator_file: ClassVar[str]
+    # Row count above which "auto" switches to the scalable member of the family.
+    default_exact_max_rows: ClassVar[int | None] = None
+
+    # --- inputs -----------------------------------------------------------------------------
+    def _features(self) -> list[str]:
+        return list(getattr(self, "features", None) or MODEL_FEATURES)
+
+    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"{self.name}: X must be a pandas DataFrame of feature columns")
+        columns = self._features()
+        missing = [c for c in columns if c not in X.columns]
+        if missing:
+            raise ValueError(f"{self.name}: missing feature column(s) {missing}")
+        matrix = X[columns].to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(matrix)
+        if bad.any():
+            row, col = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{self.name}: feature '{columns[col]}' is NaN or infinite in row {row} "
+                f"({int(bad.any(axis=1).sum())} such rows); features must be complete"
+            )
+        return matrix
+
+    def _scaled(self, X: pd.DataFrame) -> np.ndarray:
+        self._check_fitted()
+        return self.scaler_.transform(self._matrix(X)).astype(np.float32)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "scaler_"):
+            raise RuntimeError(f"{self.name} is not fitted yet: call fit(X, y) first")
+
+    # --- estimator choice -------------------------------------------------------------------
+    def _use_scalable(self, n_rows: int) -> bool:
+        choice = getattr(self, "estimator", "auto")
+        if choice not in ESTIMATOR_CHOICES:
+            raise ValueError(f"{self.name}: estimator must be one of {ESTIMATOR_CHOICES}, got {choice!r}")
+        if choice != "auto":
+            return choice == "scalable"
+        limit = getattr(self, "exact_max_rows", None) or self.default_exact_max_rows
+        return limit is not None and n_rows > limit
+
+    # --- the estimator API ------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, y) -> "CandleModel":
+        matrix = self._matrix(X)
+        target = np.asarray(y)
+        if len(target) != len(matrix):
+            raise ValueError(f"{self.name}: X has {len(matrix)} rows but y has {len(target)}")
+        if len(matrix) < 2:
+            raise ValueError(f"{self.name}: need at least 2 training rows, got {len(matrix)}")
+        if not np.isfinite(target.astype(np.float64)).all():
+            raise ValueError(f"{self.name}: target has NaN or infinite values")
+        self.feature_names_in_ = np.array(self._features(), dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.scaler_ = StandardScaler().fit(matrix)
+        self._fit_scaled(X, self.scaler_.transform(matrix).astype(np.float32), target)
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self._predict_scaled(X, self._scaled(X))
+
+    def _fit_scaled(self, X: pd.DataFrame, Xs: np.ndarray, y: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _predict_scaled(self, X: pd.DataFrame, Xs: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def fitted_summary(self) -> dict:
+        """Fitted facts worth recording in config.json (estimator actually used, calibration)."""
+        return {"estimator_used": self.estimator_used_}
+
+    # --- files ------------------------------------------------------------------------------
+    def save_files(self, folder: Path) -> list[str]:
+        """Write the fitted model into ``folder``; returns the file names written."""
+        self._check_fitted()
+        with open(folder / "scaler.pkl", "wb") as fh:
+            pickle.dump(self.scaler_, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self._save_estimator(folder / self.estimator_file)
+        return [self.estimator_file, "scaler.pkl"]
+
+    @classmethod
+    def load_files(cls, folder: Path, params: dict, fitted: dict) -> "CandleModel":
+        model = cls(**params)
+        with open(folder / "scaler.pkl", "rb") as fh:
+            model.scaler_ = pickle.load(fh)
+        model.feature_names_in_ = np.array(model._features(), dtype=object)
+        model.n_features_in_ = len(model.feature_names_in_)
+        model.estimator_used_ = fitted["estimator_used"]
+        model._load_estimator(folder / cls.estimator_file, fitted)
+        return model
+
+    def _save_estimator(self, path: Path) -> None:
+        with open(path, "wb") as fh:
+            pickle.dump(self.estimator_, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _load_estimator(self, path: Path, fitted: dict) -> None:
+        with open(path, "rb") as fh:
+            self.estimator_ = pickle.load(fh)

@@ -1,0 +1,77 @@
+"""direction_predictor: will the close be higher ``horizon`` candles from now? (XGBoost)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from xgboost import XGBClassifier
+
+from blofin_assets.ml.models.base import CandleModel
+
+
+class DirectionPredictor(CandleModel):
+    name = "direction_predictor"
+    target = "target_direction"
+    task = "classification"
+    family = "XGBoost classifier"
+    estimator_file = "model.json"  # XGBoost's own format: no code runs on load
+
+    def __init__(
+        self,
+        max_depth: int = 6,
+        learning_rate: float = 0.1,
+        n_estimators: int = 100,
+        subsample: float = 1.0,
+        random_state: int = 0,
+        n_jobs: int = 2,
+        features: tuple[str, ...] | None = None,
+    ):
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.n_estimators = n_estimators
+        self.subsample = subsample
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.features = features
+
+    def _fit_scaled(self, X, Xs, y):
+        classes = np.unique(y)
+        if not set(classes.tolist()) <= {0, 1}:
+            raise ValueError(f"{self.name}: target must be 0/1, got classes {classes.tolist()}")
+        # The histogram method is XGBoost's fast exact-enough default and scales linearly.
+        self.estimator_used_ = "xgboost.XGBClassifier(tree_method=hist)"
+        self.estimator_ = XGBClassifier(
+            max_depth=self.max_depth,
+            learning_rate=self.learning_rate,
+            n_estimators=self.n_estimators,
+            subsample=self.subsample,
+            tree_method="hist",
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+            eval_metric="logloss",
+        )
+        self.estimator_.fit(Xs, y.astype(np.int64))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        return self.estimator_.predict_proba(self._scaled(X))
+
+    def _predict_scaled(self, X, Xs):
+        return (self.estimator_.predict_proba(Xs)[:, 1] > 0.5).astype(np.int64)
+
+    def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        p_up = self.predict_proba(X)[:, 1]
+        return pd.DataFrame(
+            {
+                "direction": np.where(p_up > 0.5, "UP", "DOWN"),
+                "confidence": np.maximum(p_up, 1.0 - p_up),
+                "p_up": p_up,
+            },
+            index=X.index,
+        )
+
+    def _save_estimator(self, path):
+        self.estimator_.save_model(path)
+
+    def _load_estimator(self, path, fitted):
+        self.estimator_ = XGBClassifier()
+        self.estimator_.load_model(path)

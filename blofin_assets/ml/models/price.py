@@ -1,0 +1,170 @@
+"""price_predictor: the close ``horizon`` candles ahead (PyTorch MLP 128-64-32, dropout 0.2, Adam).
+
+The network learns the standardized log return ln(close[t+h] / close[t]) rather than the price
+itself, so one model serves symbols priced at 100 and at 40,000; the price is rebuilt from the
+row's close. Runs on CUDA when it is there, on the CPU otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import norm
+from torch import nn
+
+from blofin_assets.ml.models.regressor import CalibratedRegressor
+
+log = logging.getLogger(__name__)
+
+
+class MLP(nn.Module):
+    def __init__(self, n_inputs: int, hidden_sizes=(128, 64, 32), dropout: float = 0.2):
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = n_inputs
+        for size in hidden_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+            width = size
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class PricePredictor(CalibratedRegressor):
+    name = "price_predictor"
+    target = "target_price"
+    family = "PyTorch MLP"
+    estimator_file = "model.pt"  # a state_dict, loaded with weights_only=True
+    # 50 epochs of batch 256 is 15k optimizer steps at 80k rows (~50 s on 2 cores). Above this
+    # many rows the scalable schedule trains with larger batches for fewer epochs.
+    default_exact_max_rows = 20_000
+
+    def __init__(
+        self,
+        hidden_sizes: tuple[int, ...] = (128, 64, 32),
+        dropout: float = 0.2,
+        epochs: int = 50,
+        learning_rate: float = 1e-3,
+        batch_size: int = 256,
+        scalable_epochs: int = 20,
+        scalable_batch_size: int = 2048,
+        estimator: str = "auto",
+        exact_max_rows: int | None = None,
+        horizon: int = 5,
+        calibration_fraction: float = 0.1,
+        random_state: int = 0,
+        device: str = "auto",
+        features: tuple[str, ...] | None = None,
+    ):
+        self.hidden_sizes = hidden_sizes
+        self.dropout = dropout
+        self.epochs = epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.scalable_epochs = scalable_epochs
+        self.scalable_batch_size = scalable_batch_size
+        self.estimator = estimator
+        self.exact_max_rows = exact_max_rows
+        self.horizon = horizon
+        self.calibration_fraction = calibration_fraction
+        self.random_state = random_state
+        self.device = device
+        self.features = features
+
+    @staticmethod
+    def _close(X: pd.DataFrame) -> np.ndarray:
+        if "close" not in X.columns:
+            raise ValueError("price_predictor: X needs the 'close' column to turn returns into prices")
+        return X["close"].to_numpy(dtype=np.float64)
+
+    def _fit_scaled(self, X, Xs, y):
+        log_return = np.log(np.asarray(y, dtype=np.float64) / self._close(X))
+        self.target_mean_ = float(log_return.mean())
+        self.target_std_ = float(log_return.std()) or 1.0
+        z = ((log_return - self.target_mean_) / self.target_std_).astype(np.float32)
+
+        scalable = self._use_scalable(len(Xs))
+        epochs = self.scalable_epochs if scalable else self.epochs
+        batch = self.scalable_batch_size if scalable else self.batch_size
+        self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, {epochs} epochs, batch {batch}"
+        device = pick_device(self.device)
+        torch.manual_seed(self.random_state)
+        net = MLP(Xs.shape[1], tuple(self.hidden_sizes), self.dropout).to(device)
+        optimizer = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
+        inputs = torch.from_numpy(Xs).to(device)
+        targets = torch.from_numpy(z).to(device)
+        generator = torch.Generator().manual_seed(self.random_state)
+        n = len(inputs)
+        net.train()
+        for epoch in range(epochs):
+            order = torch.randperm(n, generator=generator).to(device)
+            total = 0.0
+            for start in range(0, n, batch):
+                idx = order[start : start + batch]
+                optimizer.zero_grad()
+                loss = nn.functional.mse_loss(net(inputs[idx]), targets[idx])
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(idx)
+            if epoch == 0 or (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
+                log.info("price_predictor epoch %d/%d: train MSE %.4f", epoch + 1, epochs, total / n)
+        net.eval()
+        self.estimator_ = net.cpu()
+
+    def predict_log_return(self, X: pd.DataFrame) -> np.ndarray:
+        Xs = self._scaled(X)
+        with torch.inference_mode():
+            z = self.estimator_(torch.from_numpy(Xs)).numpy().astype(np.float64)
+        return self.target_mean_ + self.target_std_ * z
+
+    def _predict_scaled(self, X, Xs):
+        with torch.inference_mode():
+            z = self.estimator_(torch.from_numpy(Xs)).numpy().astype(np.float64)
+        return self._close(X) * np.exp(self.target_mean_ + self.target_std_ * z)
+
+    def _calibrate(self, X, y):
+        super()._calibrate(X, y)
+        # Spread of realized around predicted log return on the calibration rows: with it the
+        # predicted return becomes a probability of a higher close (used by the ensemble).
+        residual = np.log(np.asarray(y, dtype=np.float64) / self._close(X)) - self.predict_log_return(X)
+        self.residual_std_ = float(residual.std()) or 1.0
+
+    def predict_up_probability(self, X: pd.DataFrame) -> np.ndarray:
+        return norm.cdf(self.predict_log_return(X) / self.residual_std_)
+
+    def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"predicted_price": self.predict(X), "confidence": self.predict_confidence(X)}, index=X.index
+        )
+
+    def fitted_summary(self) -> dict:
+        return {
+            **super().fitted_summary(),
+            "target_mean": self.target_mean_,
+            "target_std": self.target_std_,
+            "residual_std": self.residual_std_,
+        }
+
+    def _save_estimator(self, path):
+        torch.save(self.estimator_.state_dict(), path)
+
+    def _load_estimator(self, path, fitted):
+        net = MLP(self.n_features_in_, tuple(self.hidden_sizes), self.dropout)
+        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        net.eval()
+        self.estimator_ = net
+        self.target_mean_ = float(fitted["target_mean"])
+        self.target_std_ = float(fitted["target_std"])
+        self.residual_std_ = float(fitted["residual_std"])
+

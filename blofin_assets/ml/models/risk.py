@@ -1,0 +1,64 @@
+"""risk_scorer: how rough will the next ``horizon`` candles be, 0-100? (RandomForest)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestRegressor
+
+from blofin_assets.ml.models.base import CandleModel
+
+
+class RiskScorer(CandleModel):
+    name = "risk_scorer"
+    target = "target_risk"
+    task = "regression"
+    family = "RandomForest regressor"
+    estimator_file = "model.pkl"
+    # A forest grows with n log n per tree; above this many rows each tree sees a bootstrap
+    # sample of `scalable_samples` rows instead of n (same estimator, bounded cost).
+    default_exact_max_rows = 20_000
+
+    def __init__(
+        self,
+        n_estimators: int = 100,
+        max_depth: int = 10,
+        min_samples_leaf: int = 1,
+        estimator: str = "auto",
+        exact_max_rows: int | None = None,
+        scalable_samples: int = 10_000,
+        random_state: int = 0,
+        n_jobs: int = 2,
+        features: tuple[str, ...] | None = None,
+    ):
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.estimator = estimator
+        self.exact_max_rows = exact_max_rows
+        self.scalable_samples = scalable_samples
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.features = features
+
+    def _fit_scaled(self, X, Xs, y):
+        max_samples = None
+        if self._use_scalable(len(Xs)):
+            max_samples = min(len(Xs), self.scalable_samples)
+            self.estimator_used_ = f"sklearn.RandomForestRegressor(max_samples={max_samples})"
+        else:
+            self.estimator_used_ = "sklearn.RandomForestRegressor"
+        self.estimator_ = RandomForestRegressor(
+            n_estimators=self.n_estimators,
+            max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            max_samples=max_samples,
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+        ).fit(Xs, y)
+
+    def _predict_scaled(self, X, Xs):
+        return np.clip(self.estimator_.predict(Xs), 0.0, 100.0)
+
+    def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"risk": self.predict(X)}, index=X.index)

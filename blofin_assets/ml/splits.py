@@ -1,0 +1,80 @@
+"""Time-ordered splits with a purge gap, per symbol.
+
+A target at row t looks ``horizon`` candles ahead, so a training row within ``horizon`` rows
+before the first test row would carry a label computed from test-period prices. Those rows
+are marked "purge" and used by nobody.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+TRAIN, PURGE, TEST = "train", "purge", "test"
+
+
+def holdout_split(
+    frame: pd.DataFrame,
+    *,
+    horizon: int,
+    test_fraction: float = 0.2,
+    test_days: float | None = None,
+    purge: int | None = None,
+) -> pd.Series:
+    """Label every row of ``frame`` (columns symbol, timestamp) as train, purge or test.
+
+    Per symbol, the test rows are the last ``test_fraction`` of its rows, or, when ``test_days``
+    is given, the rows in the last ``test_days`` days before its newest timestamp. The ``purge``
+    rows (default and minimum: ``horizon``) just before them are purged.
+    """
+    if horizon < 1:
+        raise ValueError(f"horizon must be >= 1, got {horizon}")
+    purge = horizon if purge is None else purge
+    if purge < horizon:
+        raise ValueError(f"purge gap ({purge}) must be at least the horizon ({horizon})")
+    if test_days is None and not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    if test_days is not None and test_days <= 0:
+        raise ValueError(f"test_days must be > 0, got {test_days}")
+
+    labels = pd.Series(TRAIN, index=frame.index, dtype=object)
+    for symbol, group in frame.groupby("symbol", sort=False):
+        group = group.sort_values("timestamp")
+        n = len(group)
+        if test_days is not None:
+            cutoff = group["timestamp"].iloc[-1] - pd.Timedelta(days=test_days)
+            n_test = int((group["timestamp"] > cutoff).sum())
+        else:
+            n_test = math.ceil(test_fraction * n)
+        n_train = n - n_test - purge
+        if n_test < 1 or n_train < 1:
+            raise ValueError(
+                f"symbol {symbol}: {n} labelled rows are too few for a holdout of {n_test} "
+                f"test rows after a purge gap of {purge}"
+            )
+        idx = group.index.to_numpy()
+        labels.loc[idx[n_train : n_train + purge]] = PURGE
+        labels.loc[idx[n_train + purge :]] = TEST
+    return labels
+
+
+def split_counts(labels: pd.Series) -> dict[str, int]:
+    return {name: int(np.sum(labels == name)) for name in (TRAIN, PURGE, TEST)}
+
+
+def calibration_split(frame: pd.DataFrame, *, horizon: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks (fit, calibration) over the rows of ``frame``: the newest ``fraction`` of each
+    symbol's rows calibrate, after a purge gap of ``horizon`` rows. Without symbol or timestamp
+    columns the rows are taken as one series in the given order."""
+    keys = pd.DataFrame(
+        {
+            "symbol": frame["symbol"].to_numpy() if "symbol" in frame.columns else "all",
+            "timestamp": (
+                frame["timestamp"].to_numpy() if "timestamp" in frame.columns else np.arange(len(frame))
+            ),
+        }
+    )
+    roles = holdout_split(keys, horizon=horizon, test_fraction=fraction).to_numpy()
+    return roles == TRAIN, roles == TEST

@@ -1,0 +1,207 @@
+"""The model store: one folder per model, written so that a reader never sees half a model.
+
+Layout (what users and the original pipeline expect)::
+
+    models/model_<name>/            -> a symlink to the current version folder
+        model.json | model.pkl | model.pt, scaler.pkl, config.json, metadata.json
+    models/.versions/<name>/<version>/   every version kept (the newest KEEP_VERSIONS)
+
+A save writes a new version folder completely (files fsynced), then switches the
+``model_<name>`` link to it with one atomic rename. A crash before the switch leaves the
+previous model in place; two concurrent saves each write their own folder and the last switch
+wins, so neither can corrupt the other. metadata.json records each file's SHA-256, checked
+before anything is deserialized.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from blofin_assets.ml.models import MODEL_CLASSES
+from blofin_assets.ml.models.base import CandleModel
+
+KEEP_VERSIONS = 3
+CONFIG_FILE, METADATA_FILE = "config.json", "metadata.json"
+
+
+class ModelNotFoundError(FileNotFoundError):
+    pass
+
+
+class ModelIntegrityError(RuntimeError):
+    """A model file does not match the checksum recorded when it was saved."""
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """What a model asset hands downstream: which version of which model it trained."""
+
+    name: str
+    version: str
+    folder: str
+
+
+@dataclass
+class StoredModel:
+    model: CandleModel
+    config: dict
+    metadata: dict
+    folder: Path
+
+    @property
+    def version(self) -> str:
+        return self.metadata["version"]
+
+    def ref(self) -> ModelRef:
+        return ModelRef(self.model.name, self.version, str(self.folder))
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write JSON atomically: a temporary sibling, fsync, then rename over the target."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class ModelStore:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def folder(self, name: str) -> Path:
+        return self.root / f"model_{name}"
+
+    def _versions(self, name: str) -> Path:
+        return self.root / ".versions" / name
+
+    def exists(self, name: str) -> bool:
+        return (self.folder(name) / METADATA_FILE).exists()
+
+    def save(self, model: CandleModel, config: dict, metadata: dict) -> StoredModel:
+        """Write ``model`` as a new version and make it current. Returns the stored record."""
+        name = model.name
+        now = datetime.now(timezone.utc)
+        version = f"{now:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:6]}"
+        versions = self._versions(name)
+        versions.mkdir(parents=True, exist_ok=True)
+        staging = versions / f".{version}.partial"
+        staging.mkdir()
+        try:
+            files = model.save_files(staging)
+            metadata = {
+                **metadata,
+                "name": name,
+                "version": version,
+                "created_at": now.isoformat(timespec="seconds"),
+                "updated_at": now.isoformat(timespec="seconds"),
+                "files": {f: sha256_file(staging / f) for f in files},
+            }
+            write_json(staging / CONFIG_FILE, config)
+            write_json(staging / METADATA_FILE, metadata)
+            for f in files:
+                with open(staging / f, "rb") as fh:
+                    os.fsync(fh.fileno())
+            _fsync_dir(staging)
+            final = versions / version
+            os.rename(staging, final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._point_to(name, final)
+        self._prune(name)
+        return StoredModel(model, config, metadata, final)
+
+    def _point_to(self, name: str, target: Path) -> None:
+        link = self.folder(name)
+        if link.exists() and not link.is_symlink():
+            # A plain folder from an older layout or a copy: keep it as a version.
+            stamp = datetime.now(timezone.utc)
+            os.rename(link, self._versions(name) / f"{stamp:%Y%m%dT%H%M%S%fZ}-legacy")
+        tmp_link = self.root / f".model_{name}.{uuid.uuid4().hex}.link"
+        os.symlink(os.path.relpath(target, self.root), tmp_link)
+        os.replace(tmp_link, link)  # atomic on POSIX: readers see the old or the new version
+        _fsync_dir(self.root)
+
+    def _prune(self, name: str) -> None:
+        current = self.folder(name).resolve()
+        versions = sorted(
+            (p for p in self._versions(name).iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.name,
+        )
+        for old in versions[:-KEEP_VERSIONS]:
+            if old.resolve() != current:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def read(self, name: str, version: str | None = None) -> tuple[dict, dict, Path]:
+        """config.json and metadata.json of the current (or a given) version, without loading
+        the model."""
+        folder = self.folder(name) if version is None else self._versions(name) / version
+        if not (folder / METADATA_FILE).exists():
+            wanted = f"'{name}'" if version is None else f"'{name}' version {version}"
+            raise ModelNotFoundError(
+                f"no trained model {wanted} in {self.root.resolve()} (expected {folder}/{METADATA_FILE}); "
+                f"materialize the '{name}' asset first"
+            )
+        folder = folder.resolve()  # pin the version: a concurrent save may switch the link
+        with open(folder / CONFIG_FILE) as fh:
+            config = json.load(fh)
+        with open(folder / METADATA_FILE) as fh:
+            metadata = json.load(fh)
+        return config, metadata, folder
+
+    def load(self, name: str, version: str | None = None) -> StoredModel:
+        config, metadata, folder = self.read(name, version)
+        for file, expected in metadata.get("files", {}).items():
+            path = folder / file
+            if not path.exists():
+                raise ModelIntegrityError(f"{name} version {metadata['version']}: {file} is missing")
+            actual = sha256_file(path)
+            if actual != expected:
+                raise ModelIntegrityError(
+                    f"{name} version {metadata['version']}: {file} has SHA-256 {actual[:12]}..., "
+                    f"recorded {expected[:12]}...; the file was changed or truncated after saving"
+                )
+        cls = MODEL_CLASSES[config["name"]]
+        model = cls.load_files(folder, config["hyperparameters"], config["fitted"])
+        return StoredModel(model, config, metadata, folder)
+
+    def update_metadata(self, name: str, version: str, updates: dict) -> dict:
+        """Merge ``updates`` into metadata.json of one version (e.g. validation results)."""
+        folder = self._versions(name) / version
+        if not folder.is_dir():
+            raise ModelNotFoundError(f"{name}: no version {version} in {self._versions(name)}")
+        with open(folder / METADATA_FILE) as fh:
+            metadata = json.load(fh)
+        metadata.update(updates)
+        metadata["updated_at"] = utc_now()
+        write_json(folder / METADATA_FILE, metadata)
+        return metadata

@@ -1,0 +1,30 @@
+"""Where things live, from environment variables with project-local defaults.
+
+BLOFIN_MODELS_DIR   trained models                  default: ./models
+BLOFIN_DB_URL       results database (SQLAlchemy)   default: sqlite:///$DAGSTER_HOME/results.db
+BLOFIN_CANDLES_DIR  folder of <SYMBOL>.csv files    default: unset -> embedded synthetic data
+DAGSTER_HOME        Dagster instance folder         default: ./.dagster_home
+Read at call time, so a run sees the environment it runs in.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def dagster_home() -> Path:
+    return Path(os.environ.get("DAGSTER_HOME") or ".dagster_home").expanduser().absolute()
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("BLOFIN_MODELS_DIR") or "models").expanduser().absolute()
+
+
+def db_url() -> str:
+    return os.environ.get("BLOFIN_DB_URL") or f"sqlite:///{dagster_home() / 'results.db'}"
+
+
+def candles_dir() -> Path | None:
+    value = os.environ.get("BLOFIN_CANDLES_DIR")
+    return Path(value).expanduser().absolute() if value else None

@@ -1,0 +1,1 @@
+"""Persistence outside the model store: the results database and JSON helpers."""

@@ -1,0 +1,97 @@
+"""The results database: one row per model per validation run in ``ml_model_results``.
+
+Any SQLAlchemy URL works (SQLite by default, PostgreSQL with ``postgresql+psycopg://``). The
+table is created on first use. Each write is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from blofin_assets.storage.jsonsafe import jsonable
+
+metadata = sa.MetaData()
+
+ml_model_results = sa.Table(
+    "ml_model_results",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("model_name", sa.String(64), nullable=False, index=True),
+    sa.Column("model_version", sa.String(64)),
+    sa.Column("run_id", sa.String(64), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("estimator", sa.String(200)),
+    sa.Column("train_accuracy", sa.Float),
+    sa.Column("test_accuracy", sa.Float),
+    sa.Column("precision", sa.Float),
+    sa.Column("recall", sa.Float),
+    sa.Column("f1", sa.Float),
+    sa.Column("mae", sa.Float),
+    sa.Column("rmse", sa.Float),
+    sa.Column("mape", sa.Float),
+    sa.Column("r2", sa.Float),
+    sa.Column("n_train", sa.Integer),
+    sa.Column("n_test", sa.Integer),
+    sa.Column("metrics_json", sa.Text),
+)
+
+RESULT_COLUMNS = tuple(c.name for c in ml_model_results.columns if c.name not in ("id", "metrics_json"))
+
+
+def result_row(model_name: str, version: str, run_id: str, estimator: str, training: dict, report: dict) -> dict:
+    """Flatten a training summary and validation report into the table's columns."""
+    test = report["pooled"]["model"]
+    train = training["metrics"]
+    return {
+        "model_name": model_name,
+        "model_version": version,
+        "run_id": run_id,
+        "created_at": datetime.now(timezone.utc),
+        "estimator": estimator[:200],
+        "train_accuracy": train.get("accuracy"),
+        "test_accuracy": test.get("accuracy"),
+        "precision": test.get("precision"),
+        "recall": test.get("recall"),
+        "f1": test.get("f1"),
+        "mae": test.get("mae"),
+        "rmse": test.get("rmse"),
+        "mape": test.get("mape"),
+        "r2": test.get("r2"),
+        "n_train": report["n_train"],
+        "n_test": report["n_test"],
+        "metrics_json": json.dumps(jsonable({"training": training, "validation": report}), sort_keys=True),
+    }
+
+
+class ResultsDB:
+    def __init__(self, url: str):
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine = sa.create_engine(url, future=True)
+        metadata.create_all(self.engine)
+
+    def record(self, rows: list[dict]) -> None:
+        """Insert rows in one transaction: all of them or none."""
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(ml_model_results.insert(), rows)
+
+    def rows(self, run_id: str | None = None) -> list[dict]:
+        query = sa.select(ml_model_results).order_by(ml_model_results.c.id)
+        if run_id is not None:
+            query = query.where(ml_model_results.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def latest_run_id(self) -> str | None:
+        query = sa.select(ml_model_results.c.run_id).order_by(ml_model_results.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,54 @@
+"""Print the latest run's held-out metrics beside their baselines: ``python -m blofin_assets.summary``.
+
+Reads the results database (``ml_model_results``) and models/ensemble/config.json, so it shows
+what was stored, not what a process remembers.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pandas as pd
+
+from blofin_assets import settings
+from blofin_assets.assets.markdown import fmt
+from blofin_assets.ml.reporting import headline
+from blofin_assets.storage.results import ResultsDB
+
+
+def summary_table(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([headline(json.loads(r["metrics_json"])["validation"]) for r in rows])
+
+
+def render(table: pd.DataFrame) -> str:
+    columns = ["model", "metric", "value", "baseline", "skill", "n_test"]
+    cells = [columns] + [[fmt(row[c]) for c in columns] for _, row in table.iterrows()]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells)
+
+
+def main() -> int:
+    db = ResultsDB(settings.db_url())
+    run_id = db.latest_run_id()
+    if run_id is None:
+        print(f"No results yet in {settings.db_url()}: run `make run` first.", file=sys.stderr)
+        return 1
+    rows = db.rows(run_id)
+    db.dispose()
+    print(f"\nHeld-out validation, run {run_id} (skill = share of the baseline's error removed; <= 0: no better)")
+    print(render(summary_table(rows)))
+    ensemble_path = settings.models_dir() / "ensemble" / "config.json"
+    if ensemble_path.exists():
+        config = json.loads(ensemble_path.read_text())
+        chosen = config["evaluation"][config["ensemble_type"]]
+        print(
+            f"\nEnsemble: {config['ensemble_type']} ({config['weight_rule']}); held-out direction accuracy "
+            f"{chosen['accuracy']:.4f} vs majority class {chosen['baseline_accuracy']:.4f}"
+        )
+    print(f"\nModels in {settings.models_dir()}; results in {settings.db_url()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
