@@ -47,7 +47,7 @@ def validation_asset(model_name: str) -> dg.AssetsDefinition:
                     result_row(
                         trained.name,
                         stored.version,
-                        context.run_id,
+                        context.run.run_id,
                         stored.config["estimator_used"],
                         stored.metadata["training"],
                         report,

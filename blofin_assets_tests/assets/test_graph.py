@@ -1,0 +1,124 @@
+"""The whole graph on small synthetic data, materialized with a real (ephemeral) Dagster instance."""
+
+import json
+
+import dagster as dg
+import numpy as np
+import pytest
+
+from blofin_assets.definitions import defs
+from blofin_assets.ml.api import load_model
+from blofin_assets.ml.metrics import classification_metrics, regression_metrics
+from blofin_assets.ml.models import MODEL_NAMES
+from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
+from blofin_assets.storage.results import ResultsDB
+
+SMALL = {"resources": {"candle_source": {"config": {"candles_per_symbol": 700, "symbols": ["BTC-USDT", "ETH-USDT"]}}}}
+FAST = {"ops": {"price_predictor": {"config": {"epochs": 10}}, "direction_predictor": {"config": {"max_depth": 3}}}}
+
+
+def resources(root):
+    return {
+        "candle_source": CandleSource(),
+        "model_store": ModelStoreResource(models_dir=str(root / "models")),
+        "results_db": ResultsDatabase(url=f"sqlite:///{root / 'results.db'}"),
+    }
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory):
+    root = tmp_path_factory.mktemp("graph")
+    instance = dg.DagsterInstance.ephemeral()
+    config = {**SMALL, **FAST}
+    first = dg.materialize(defs.assets, run_config=config, resources=resources(root), instance=instance)
+    second = dg.materialize(defs.assets, run_config=config, resources=resources(root), instance=instance)
+    return root, first, second
+
+
+def test_every_asset_materializes(graph):
+    _, first, _ = graph
+    assert first.success
+    materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
+    expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", *MODEL_NAMES}
+    expected |= {f"{name}_validation" for name in MODEL_NAMES}
+    assert materialized == expected
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_every_model_folder_holds_its_four_kinds_of_files(graph, name):
+    root, _, _ = graph
+    folder = root / "models" / f"model_{name}"
+    files = {p.name for p in folder.iterdir()}
+    model_files = {"model.json", "model.pkl", "model.pt"} & files
+    assert len(model_files) == 1 and {"scaler.pkl", "config.json", "metadata.json"} <= files
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert {"training", "validation", "feature_importance", "version", "created_at", "updated_at"} <= set(metadata)
+    config = json.loads((folder / "config.json").read_text())
+    assert {"features", "hyperparameters", "horizon", "estimator_used"} <= set(config)
+
+
+def test_run_config_reaches_the_model(graph):
+    root, _, _ = graph
+    config = json.loads((root / "models" / "model_direction_predictor" / "config.json").read_text())
+    assert config["hyperparameters"]["max_depth"] == 3
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_the_stored_model_reproduces_its_validation_metrics(graph, name):
+    """What sits in models/ is what was validated: reload it and score the held-out rows again."""
+    root, _, second = graph
+    report = second.output_for_node(f"{name}_validation")
+    model = load_model(name, root / "models")
+    assert model.version == report["model_version"]
+    features, targets = second.output_for_node("features"), second.output_for_node("targets")
+    table = features.merge(targets.frame, on=["symbol", "timestamp"])
+    test = table[table["split"] == "test"]
+    predicted = model.model.predict(test)
+    if model.model.task == "classification":
+        metrics = classification_metrics(test[model.model.target], predicted)
+        assert metrics["accuracy"] == pytest.approx(report["pooled"]["model"]["accuracy"])
+    else:
+        metrics = regression_metrics(test[model.model.target], predicted)
+        assert metrics["mae"] == pytest.approx(report["pooled"]["model"]["mae"], rel=1e-9)
+
+
+def test_results_table_gets_one_row_per_model_per_run(graph):
+    root, first, second = graph
+    db = ResultsDB(f"sqlite:///{root / 'results.db'}")
+    for result in (first, second):
+        rows = db.rows(result.run_id)
+        assert sorted(r["model_name"] for r in rows) == sorted(MODEL_NAMES)
+    assert len(db.rows()) == 2 * len(MODEL_NAMES)
+
+
+def test_ensemble_config_is_saved_with_member_versions(graph):
+    root, _, second = graph
+    saved = json.loads((root / "models" / "ensemble" / "config.json").read_text())
+    assert saved == json.loads(json.dumps(second.output_for_node("ensemble_config")))
+    assert saved["ensemble_type"] in ("weighted_avg", "voting")
+    assert sum(saved["weights"].values()) == pytest.approx(1.0)
+    versions = {m["name"]: m["version"] for m in saved["members"] + saved["context"]}
+    assert versions == {name: load_model(name, root / "models").version for name in MODEL_NAMES}
+    assert {"weighted_avg", "voting", "direction_predictor", "price_predictor"} <= set(saved["evaluation"])
+
+
+def test_comparison_puts_every_model_beside_its_baseline(graph):
+    _, _, second = graph
+    table = second.output_for_node("model_comparison")
+    assert sorted(table["model"]) == sorted(MODEL_NAMES)
+    assert table[["value", "baseline"]].notna().all().all()
+    recomputed = 1 - (1 - table["value"]) / (1 - table["baseline"])
+    classifiers = table["metric"] == "accuracy"
+    np.testing.assert_allclose(table.loc[classifiers, "skill"], recomputed[classifiers])
+
+
+def test_materializations_carry_row_counts_windows_and_metrics(graph):
+    _, first, _ = graph
+    metadata = {
+        e.asset_key.to_user_string(): e.materialization.metadata for e in first.get_asset_materialization_events()
+    }
+    assert metadata["candles"]["dagster/row_count"].value == 1400
+    assert {"train_rows", "test_rows", "horizon", "test_starts"} <= set(metadata["targets"])
+    assert {"estimator", "version", "path", "n_train", "train_window"} <= set(metadata["risk_scorer"])
+    assert {"accuracy", "baseline_accuracy", "skill", "metrics"} <= set(metadata["direction_predictor_validation"])
+    assert {"mae", "baseline_mae", "skill"} <= set(metadata["volatility_regressor_validation"])

@@ -1,0 +1,107 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from blofin_assets.market.features import compute_features
+from blofin_assets.market.targets import TargetScales, forward_outcomes, label_targets
+from blofin_assets.ml.dataset import HoldoutSpec, build_targets
+from blofin_assets_tests.market.test_features import random_candles
+
+H = 5
+
+
+@pytest.fixture(scope="module")
+def two_symbols():
+    return pd.concat([random_candles(11, 400, "AAA-USDT"), random_candles(12, 400, "BBB-USDT")], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def labelled(two_symbols):
+    return build_targets(two_symbols, compute_features(two_symbols), horizon=H)
+
+
+def test_each_target_matches_its_formula_from_candles_t_to_t_plus_h(two_symbols, labelled):
+    frame = labelled.frame
+    for symbol, candles in two_symbols.groupby("symbol"):
+        candles = candles.reset_index(drop=True)
+        close, low = candles["close"].to_numpy(), candles["low"].to_numpy()
+        rows = frame[frame["symbol"] == symbol]
+        for _, row in rows.sample(40, random_state=0).iterrows():
+            t = int(np.flatnonzero(candles["timestamp"] == row["timestamp"])[0])
+            future = close[t + H]
+            r = np.log(close[t + 1 : t + H + 1] / close[t : t + H])
+            assert row["target_price"] == pytest.approx(future)
+            assert row["target_direction"] == int(future > close[t])
+            assert row["target_volatility"] == pytest.approx(np.sqrt(np.mean(r**2)))
+            change = np.log(future / close[t]) - np.log(close[t] / close[t - H])
+            expected_state = 0 if change < labelled.scales.momentum_low else 2 if change > labelled.scales.momentum_high else 1
+            assert row["target_momentum"] == expected_state
+            adverse = max(0.0, 1 - low[t + 1 : t + H + 1].min() / close[t])
+            outcome = pd.DataFrame({"fwd_volatility": [np.sqrt(np.mean(r**2))], "fwd_adverse": [adverse]})
+            assert row["target_risk"] == pytest.approx(_risk(outcome, labelled.scales)[0])
+
+
+def _risk(outcome, scales):
+    frame = outcome.assign(symbol="x", timestamp=0, close=1.0, future_close=1.0, momentum_change=0.0)
+    return label_targets(frame, scales)["target_risk"].to_numpy()
+
+
+def test_the_last_horizon_candles_of_each_symbol_have_no_target(two_symbols, labelled):
+    for symbol, candles in two_symbols.groupby("symbol"):
+        last_labelled = labelled.frame.loc[labelled.frame["symbol"] == symbol, "timestamp"].max()
+        assert last_labelled == candles["timestamp"].iloc[-1 - H]
+    assert labelled.frame.notna().all().all()
+
+
+def test_targets_never_cross_symbols(two_symbols, labelled):
+    alone = forward_outcomes(two_symbols[two_symbols["symbol"] == "BBB-USDT"], H)
+    both = forward_outcomes(two_symbols, H)
+    pd.testing.assert_frame_equal(
+        both[both["symbol"] == "BBB-USDT"].reset_index(drop=True), alone.reset_index(drop=True)
+    )
+
+
+def test_scales_are_fitted_on_training_rows_only(two_symbols):
+    """Changing prices in the test period must not change any training label."""
+    features = compute_features(two_symbols)
+    before = build_targets(two_symbols, features, horizon=H)
+    last_train = before.frame.loc[before.frame["split"] == "train", "timestamp"].max()
+    # Prices after the last training label's window are the test period's.
+    cutoff = last_train + pd.Timedelta(hours=H)
+    shocked = two_symbols.copy()
+    late = shocked["timestamp"] > cutoff
+    for column in ("open", "high", "low", "close"):
+        shocked.loc[late, column] *= np.linspace(1, 3, late.sum())
+    after = build_targets(shocked, compute_features(shocked), horizon=H)
+    train_before = before.frame[before.frame["split"] == "train"].reset_index(drop=True)
+    train_after = after.frame[after.frame["split"] == "train"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(train_before, train_after)
+    assert before.scales == after.scales
+
+
+def test_risk_is_0_to_100_and_uniform_over_training_rows(labelled):
+    train = labelled.frame[labelled.frame["split"] == "train"]
+    assert labelled.frame["target_risk"].between(0, 100).all()
+    assert train["target_risk"].mean() == pytest.approx(50, abs=3)
+
+
+def test_momentum_terciles_split_training_rows_in_thirds(labelled):
+    shares = labelled.frame.loc[labelled.frame["split"] == "train", "target_momentum"].value_counts(normalize=True)
+    assert set(shares.index) == {0, 1, 2}
+    assert np.allclose(shares.to_numpy(), 1 / 3, atol=0.01)
+
+
+def test_scales_round_trip_through_json_types():
+    scales = TargetScales(5, -0.01, 0.02, tuple(np.linspace(0, 1, 101)), tuple(np.linspace(0, 2, 101)))
+    assert TargetScales.from_dict(scales.to_dict()) == scales
+
+
+def test_horizon_must_be_positive(two_symbols):
+    with pytest.raises(ValueError, match="horizon"):
+        forward_outcomes(two_symbols, 0)
+
+
+def test_test_days_holds_out_the_last_days(two_symbols):
+    labelled = build_targets(two_symbols, compute_features(two_symbols), horizon=H, holdout=HoldoutSpec(test_days=3))
+    test = labelled.frame[labelled.frame["split"] == "test"]
+    assert test.groupby("symbol").size().eq(72).all()

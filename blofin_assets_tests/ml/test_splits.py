@@ -1,0 +1,63 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from blofin_assets.ml.splits import PURGE, TEST, TRAIN, calibration_split, holdout_split
+
+
+def rows(n_per_symbol=(100, 60), shuffle=True):
+    parts = [
+        pd.DataFrame({"symbol": f"S{i}", "timestamp": pd.date_range("2024", periods=n, freq="1h", tz="UTC")})
+        for i, n in enumerate(n_per_symbol)
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.sample(frac=1, random_state=0) if shuffle else frame
+
+
+@pytest.mark.parametrize("horizon, purge", [(1, None), (5, None), (5, 12), (24, None)])
+def test_no_training_row_lies_within_the_purge_gap_before_a_test_row(horizon, purge):
+    frame = rows()
+    labels = holdout_split(frame, horizon=horizon, test_fraction=0.2, purge=purge)
+    gap = purge or horizon
+    for symbol, group in frame.assign(split=labels).groupby("symbol"):
+        order = group.sort_values("timestamp").reset_index(drop=True)
+        train_pos = order.index[order["split"] == TRAIN]
+        test_pos = order.index[order["split"] == TEST]
+        assert train_pos.max() + gap < test_pos.min()
+        assert (order["split"] == PURGE).sum() == gap
+        # Test rows are the newest rows: everything after the first test row is test.
+        assert (order.loc[test_pos.min() :, "split"] == TEST).all()
+        assert len(test_pos) == int(np.ceil(0.2 * len(order)))
+
+
+def test_split_is_per_symbol_whatever_the_row_order():
+    shuffled = holdout_split(rows(shuffle=True), horizon=5)
+    ordered = holdout_split(rows(shuffle=False), horizon=5)
+    assert shuffled.sort_index().equals(ordered.sort_index())
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"horizon": 0}, "horizon"),
+        ({"horizon": 5, "purge": 3}, "at least the horizon"),
+        ({"horizon": 5, "test_fraction": 1.0}, "test_fraction"),
+        ({"horizon": 5, "test_days": -1}, "test_days"),
+        ({"horizon": 50}, "too few"),
+    ],
+)
+def test_bad_split_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        holdout_split(rows((60,)), **kwargs)
+
+
+def test_calibration_split_takes_the_newest_rows_after_a_purge():
+    frame = rows((200,), shuffle=False)
+    fit, cal = calibration_split(frame, horizon=5, fraction=0.1)
+    assert cal.sum() == 20 and fit.sum() == 175
+    assert np.flatnonzero(fit).max() + 5 < np.flatnonzero(cal).min()
+
+
+def test_calibration_split_without_keys_uses_row_order():
+    fit, cal = calibration_split(pd.DataFrame({"x": range(100)}), horizon=3, fraction=0.1)
+    assert cal[-10:].all() and not fit[-13:].any() and fit[:87].all()

@@ -1,0 +1,67 @@
+"""End to end through the real `dagster` CLI, as `make run` calls it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from blofin_assets.market.csv_source import write_candle_csv
+from blofin_assets.market.synthetic import SyntheticMarket
+from blofin_assets.ml.models import MODEL_NAMES
+
+DAGSTER = Path(sys.executable).with_name("dagster")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.e2e
+def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env, tmp_path):
+    # Real data path: a folder of ccxt-layout CSVs, 4h bars, named by $BLOFIN_CANDLES_DIR.
+    market = SyntheticMarket(symbols=("BTC-USDT", "ETH-USDT"), candles_per_symbol=600, bar="4h").generate()
+    write_candle_csv(market, tmp_path / "csv")
+    run_config = tmp_path / "run.yaml"
+    run_config.write_text("ops:\n  price_predictor:\n    config:\n      epochs: 5\n")
+    env = {**os.environ, "BLOFIN_CANDLES_DIR": str(tmp_path / "csv")}
+    command = [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "blofin_assets.definitions", "-c", str(run_config)]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    models = Path(os.environ["BLOFIN_MODELS_DIR"])
+    for name in MODEL_NAMES:
+        assert (models / f"model_{name}" / "metadata.json").exists()
+    assert json.loads((models / "model_price_predictor" / "config.json").read_text())["hyperparameters"]["epochs"] == 5
+    assert (models / "ensemble" / "config.json").exists()
+
+    # The run is stored in the DAGSTER_HOME instance, so the UI shows it afterwards.
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
+
+    summary = subprocess.run(
+        [sys.executable, "-m", "blofin_assets.summary"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert summary.returncode == 0, summary.stderr
+    for name in MODEL_NAMES:
+        assert name in summary.stdout
+    assert runs[0].run_id in summary.stdout and "baseline" in summary.stdout
+
+
+@pytest.mark.e2e
+def test_bad_candles_fail_the_run_with_the_reason_and_train_nothing(isolated_env, tmp_path):
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "BTC-USDT.csv").write_text("timestamp,open,high,low,close,volume\n1704067200,1,1,1,1,1\n")
+    env = {**os.environ, "BLOFIN_CANDLES_DIR": str(folder)}
+    command = [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "blofin_assets.definitions"]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode != 0
+    assert "look like seconds since the epoch" in done.stdout + done.stderr
+    assert not Path(os.environ["BLOFIN_MODELS_DIR"]).exists()
+
+
+def test_summary_without_results_says_what_to_do(isolated_env):
+    done = subprocess.run([sys.executable, "-m", "blofin_assets.summary"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "make run" in done.stderr

@@ -1,0 +1,44 @@
+import dagster as dg
+
+from blofin_assets.definitions import defs
+from blofin_assets.ml.models import MODEL_NAMES
+
+EXPECTED_ASSETS = {
+    "candles",
+    "features",
+    "targets",
+    *MODEL_NAMES,
+    *(f"{name}_validation" for name in MODEL_NAMES),
+    "model_comparison",
+    "ensemble_config",
+}
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_asset_names_are_the_documented_ones():
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == EXPECTED_ASSETS
+
+
+def test_lineage_runs_from_candles_to_the_ensemble():
+    graph = defs.resolve_asset_graph()
+
+    def parents(name):
+        return {k.to_user_string() for k in graph.get(dg.AssetKey(name)).parent_keys}
+
+    assert parents("features") == {"candles"}
+    assert parents("targets") == {"candles", "features"}
+    for name in MODEL_NAMES:
+        assert parents(name) == {"features", "targets"}
+        assert name in parents(f"{name}_validation")
+    assert parents("model_comparison") == {f"{name}_validation" for name in MODEL_NAMES}
+    assert "model_comparison" in parents("ensemble_config")
+
+
+def test_model_assets_show_their_estimator_kind():
+    graph = defs.resolve_asset_graph()
+    kinds = {name: graph.get(dg.AssetKey(name)).kinds for name in MODEL_NAMES}
+    assert "xgboost" in kinds["direction_predictor"] and "pytorch" in kinds["price_predictor"]
