@@ -9,8 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from blofin_assets.definitions import defs
 from blofin_assets.market.csv_source import write_candle_csv
 from blofin_assets.market.synthetic import SyntheticMarket
+from blofin_assets.ml.api import load_model
 from blofin_assets.ml.models import MODEL_NAMES
 
 DAGSTER = Path(sys.executable).with_name("dagster")
@@ -39,6 +41,13 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
+
+    # The README's Python example: load an asset value from the instance, predict from a row.
+    features = defs.load_asset_value("features", instance=dg.DagsterInstance.get())
+    row = features[features["symbol"] == "BTC-USDT"].iloc[-1]
+    assert load_model("direction_predictor").predict(row)["direction"] in ("UP", "DOWN")
+    assert 0 <= load_model("risk_scorer").predict(row) <= 100
+    assert len(load_model("risk_scorer").predict(features.tail(3))) == 3
 
     summary = subprocess.run(
         [sys.executable, "-m", "blofin_assets.summary"], env=env, capture_output=True, text=True, timeout=120
