@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from blofin_assets.assets.backtest import signal_backtest
 from blofin_assets.assets.data import candles
 from blofin_assets.assets.ensemble import ensemble_config
 from blofin_assets.assets.evaluation import VALIDATION_ASSETS, model_comparison
@@ -16,7 +17,7 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    assets=[candles, features, targets, *MODEL_ASSETS, *VALIDATION_ASSETS, model_comparison, ensemble_config],
+    assets=[candles, features, targets, *MODEL_ASSETS, *VALIDATION_ASSETS, model_comparison, ensemble_config, signal_backtest],
     resources=RESOURCES,
     # One process for the whole run. Measured on 2 cores with the default data: 22.5 s
     # in-process vs 63 s with the multiprocess executor (max_concurrent 2), whose every step

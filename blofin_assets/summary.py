@@ -13,16 +13,27 @@ import pandas as pd
 
 from blofin_assets import settings
 from blofin_assets.assets.markdown import fmt
-from blofin_assets.ml.reporting import headline
+from blofin_assets.ml.reporting import summary_row
 from blofin_assets.storage.results import ResultsDB
+
+COLUMNS = ["model", "metric", "value", "baseline", "skill", "walk_forward_skill", "ic", "audit", "n_test"]
+BACKTEST_COLUMNS = ["symbol", "side", "total_return", "sharpe", "max_drawdown", "trades", "hit_rate", "exposure"]
 
 
 def summary_table(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([headline(json.loads(r["metrics_json"])["validation"]) for r in rows])
+    reports = [json.loads(r["metrics_json"]) for r in rows]
+    return pd.DataFrame([summary_row(r["validation"]) for r in reports if "validation" in r])
 
 
-def render(table: pd.DataFrame) -> str:
-    columns = ["model", "metric", "value", "baseline", "skill", "n_test"]
+def backtest_table(rows: list[dict]) -> pd.DataFrame | None:
+    for row in rows:
+        data = json.loads(row["metrics_json"])
+        if "backtest" in data:
+            return pd.DataFrame(data["backtest"]["per_symbol"]), data["backtest"]
+    return None
+
+
+def render(table: pd.DataFrame, columns: list[str]) -> str:
     cells = [columns] + [[fmt(row[c]) for c in columns] for _, row in table.iterrows()]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells)
@@ -37,7 +48,16 @@ def main() -> int:
     rows = db.rows(run_id)
     db.dispose()
     print(f"\nHeld-out validation, run {run_id} (skill = share of the baseline's error removed; <= 0: no better)")
-    print(render(summary_table(rows)))
+    print(render(summary_table(rows), COLUMNS))
+    backtest = backtest_table(rows)
+    if backtest is not None:
+        figures, meta = backtest
+        rule = meta["rule"]
+        print(
+            f"\nBacktest of the {meta['signal']} signal on the held-out period (long when confidence > "
+            f"{rule['min_confidence']} and risk < {rule['max_risk']}, fee {meta['fee']:.2%} per side)"
+        )
+        print(render(figures, BACKTEST_COLUMNS))
     ensemble_path = settings.models_dir() / "ensemble" / "config.json"
     if ensemble_path.exists():
         config = json.loads(ensemble_path.read_text())

@@ -11,6 +11,7 @@ EXPECTED_ASSETS = {
     *(f"{name}_validation" for name in MODEL_NAMES),
     "model_comparison",
     "ensemble_config",
+    "signal_backtest",
 }
 
 
@@ -36,6 +37,14 @@ def test_lineage_runs_from_candles_to_the_ensemble():
         assert name in parents(f"{name}_validation")
     assert parents("model_comparison") == {f"{name}_validation" for name in MODEL_NAMES}
     assert "model_comparison" in parents("ensemble_config")
+    assert parents("signal_backtest") == {"ensemble_config", "features", "targets"}
+
+
+def test_every_validation_carries_a_blocking_leakage_check():
+    graph = defs.resolve_asset_graph()
+    for name in MODEL_NAMES:
+        (check,) = graph.get(dg.AssetKey(f"{name}_validation")).check_keys
+        assert check.name == "leakage_audit"
 
 
 def test_model_assets_show_their_estimator_kind():

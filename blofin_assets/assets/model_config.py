@@ -59,6 +59,7 @@ class PriceConfig(ScalableConfig):
     batch_size: int = _default(PricePredictor, "batch_size")
     scalable_epochs: int = _default(PricePredictor, "scalable_epochs")
     scalable_batch_size: int = _default(PricePredictor, "scalable_batch_size")
+    scalable_sample_passes: int = _default(PricePredictor, "scalable_sample_passes")
     calibration_fraction: float = _default(PricePredictor, "calibration_fraction")
     device: str = _default(PricePredictor, "device")
 

@@ -101,3 +101,11 @@ def evaluate_direction(signal: pd.DataFrame, y_true: np.ndarray, majority: int) 
     baseline = float(np.mean(y_true == majority))
     skill = None if baseline >= 1 else (accuracy - baseline) / (1 - baseline)
     return {"accuracy": accuracy, "baseline_accuracy": baseline, "skill": skill, "n": int(len(y_true))}
+
+
+def ensemble_from_config(config: dict, models: dict[str, CandleModel]) -> EnsemblePredictor:
+    """The ensemble a saved config describes, over the given (loaded) member models."""
+    ensemble = EnsemblePredictor(config["ensemble_type"])
+    for member in config["members"]:
+        ensemble.add_model(models[member["name"]], member["weight"])
+    return ensemble

@@ -11,6 +11,7 @@ baseline, negative means worse, 1 would be perfect.
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import spearmanr
 from sklearn.metrics import (
     accuracy_score,
     f1_score,
@@ -86,3 +87,12 @@ def directional_accuracy(close, y_true_price, y_pred_price) -> float:
     actual_up = np.asarray(y_true_price) > np.asarray(close)
     predicted_up = np.asarray(y_pred_price) > np.asarray(close)
     return float(np.mean(actual_up == predicted_up))
+
+
+def information_coefficient(signal, realized) -> float | None:
+    """Spearman rank correlation of a signal with the realized forward return (None if either
+    is constant or there are fewer than 3 rows)."""
+    signal, realized = np.asarray(signal, dtype=float), np.asarray(realized, dtype=float)
+    if len(signal) < 3 or np.ptp(signal) == 0 or np.ptp(realized) == 0:
+        return None
+    return float(spearmanr(signal, realized).statistic)

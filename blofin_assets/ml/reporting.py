@@ -29,10 +29,17 @@ def headline(report: dict, scope: str = "pooled", symbol: str | None = None) -> 
 
 
 def comparison_table(reports: list[dict]) -> pd.DataFrame:
-    """One row per model (pooled over symbols)."""
+    """One row per model (pooled over symbols): held-out figures, walk-forward skill, IC and
+    the audit verdict."""
     rows = []
     for report in reports:
         row = headline(report)
+        walk_forward = report.get("walk_forward", {}).get("summary", {})
+        row["wf_skill_mean"] = walk_forward.get("skill", {}).get("mean")
+        row["wf_skill_std"] = walk_forward.get("skill", {}).get("std")
+        row["ic"] = report["pooled"].get("ic")
+        row["wf_ic_mean"] = walk_forward.get("ic", {}).get("mean")
+        row["audit"] = None if "audit" not in report else ("pass" if report["audit"]["passed"] else "FAIL")
         row["direction_skill"] = direction_skill(report) if report["model_name"] in (
             "direction_predictor",
             "price_predictor",
@@ -40,6 +47,39 @@ def comparison_table(reports: list[dict]) -> pd.DataFrame:
         row["version"] = report.get("model_version")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def walk_forward_table(report: dict) -> pd.DataFrame:
+    """One row per walk-forward fold: window, main metric beside its baseline, skill, IC."""
+    walk_forward = report["walk_forward"]
+    metric = walk_forward["summary"]["metric"]
+    rows = [
+        {
+            "fold": fold["fold"],
+            "test_start": fold["test_start"][:16],
+            "test_end": fold["test_end"][:16],
+            "n_train": fold["n_train"],
+            "n_test": fold["n_test"],
+            metric: fold["pooled"]["model"][metric],
+            "baseline": fold["pooled"]["baseline"][metric],
+            "skill": fold["pooled"]["skill"],
+            "ic": fold.get("ic"),
+        }
+        for fold in walk_forward["folds"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def summary_row(report: dict) -> dict:
+    """The figures `make run` prints for one model: held-out beside baseline, walk-forward
+    skill, IC where the model predicts a direction, and the leakage audit."""
+    row = headline(report)
+    walk_forward = report.get("walk_forward", {}).get("summary", {})
+    mean, std = walk_forward.get("skill", {}).get("mean"), walk_forward.get("skill", {}).get("std")
+    row["walk_forward_skill"] = None if mean is None else f"{mean:+.3f} +- {std:.3f}"
+    row["ic"] = report["pooled"].get("ic")
+    row["audit"] = None if "audit" not in report else ("pass" if report["audit"]["passed"] else "FAIL")
+    return row
 
 
 def per_symbol_table(report: dict) -> pd.DataFrame:

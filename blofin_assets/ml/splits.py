@@ -8,6 +8,7 @@ are marked "purge" and used by nobody.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -78,3 +79,74 @@ def calibration_split(frame: pd.DataFrame, *, horizon: int, fraction: float) -> 
     )
     roles = holdout_split(keys, horizon=horizon, test_fraction=fraction).to_numpy()
     return roles == TRAIN, roles == TEST
+
+
+WALK_FORWARD_MODES = ("expanding", "sliding")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One walk-forward fold: positional row indices into the frame it was made from."""
+
+    number: int
+    train: np.ndarray
+    test: np.ndarray
+
+
+def walk_forward_splits(
+    frame: pd.DataFrame,
+    *,
+    horizon: int,
+    n_folds: int = 4,
+    mode: str = "expanding",
+    embargo_fraction: float = 0.01,
+    purge: int | None = None,
+) -> list[Fold]:
+    """K folds in time order, made per symbol and pooled by fold number.
+
+    Each symbol's rows are cut into K+1 blocks; fold k tests on block k+1. Its training rows
+    are the earlier rows (all of them when ``mode`` is expanding, the last block's worth when
+    sliding) minus the ``purge`` rows (default and minimum: horizon) just before the test
+    block, and minus the embargo after every earlier test block: the first
+    ``embargo_fraction`` of the symbol's rows (at least one) that follow a test block are
+    never trained on, since their features overlap the test period they follow.
+    """
+    if n_folds < 1:
+        raise ValueError(f"n_folds must be >= 1, got {n_folds}")
+    if mode not in WALK_FORWARD_MODES:
+        raise ValueError(f"mode must be one of {WALK_FORWARD_MODES}, got {mode!r}")
+    if not 0.0 <= embargo_fraction < 0.5:
+        raise ValueError(f"embargo_fraction must be in [0, 0.5), got {embargo_fraction}")
+    purge = horizon if purge is None else purge
+    if purge < horizon:
+        raise ValueError(f"purge gap ({purge}) must be at least the horizon ({horizon})")
+
+    positions = pd.Series(np.arange(len(frame)), index=frame.index)
+    train_parts: list[list[np.ndarray]] = [[] for _ in range(n_folds)]
+    test_parts: list[list[np.ndarray]] = [[] for _ in range(n_folds)]
+    for symbol, group in frame.groupby("symbol", sort=True):
+        order = positions.loc[group.sort_values("timestamp").index].to_numpy()
+        n = len(order)
+        block = n // (n_folds + 1)
+        embargo = max(1, math.ceil(embargo_fraction * n)) if embargo_fraction > 0 else 0
+        if block - purge - embargo < 1:
+            raise ValueError(
+                f"symbol {symbol}: {n} rows are too few for {n_folds} walk-forward folds "
+                f"with a purge of {purge} and an embargo of {embargo}"
+            )
+        embargoed = np.zeros(n, dtype=bool)
+        for k in range(n_folds):
+            test_start = block * (k + 1)
+            test_end = n if k == n_folds - 1 else test_start + block
+            train_end = test_start - purge
+            train_start = 0 if mode == "expanding" else max(0, train_end - block)
+            allowed = np.zeros(n, dtype=bool)
+            allowed[train_start:train_end] = True
+            allowed &= ~embargoed
+            train_parts[k].append(order[allowed])
+            test_parts[k].append(order[test_start:test_end])
+            embargoed[test_end : test_end + embargo] = True
+    return [
+        Fold(k, np.sort(np.concatenate(train_parts[k])), np.sort(np.concatenate(test_parts[k])))
+        for k in range(n_folds)
+    ]

@@ -7,13 +7,19 @@ import pandas as pd
 from sklearn.metrics import r2_score
 
 from blofin_assets.ml.importance import permutation_importance
-from blofin_assets.ml.metrics import compare_classification, compare_regression, directional_accuracy
+from blofin_assets.ml.metrics import (
+    compare_classification,
+    compare_regression,
+    directional_accuracy,
+    information_coefficient,
+)
 from blofin_assets.ml.models.base import CandleModel
 from blofin_assets.ml.splits import TEST, TRAIN
 from blofin_assets.ml.training import data_window
 
 
-def _compare(model: CandleModel, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
+def compare_on(model: CandleModel, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
+    """Metrics of ``predicted`` on ``test`` beside the baseline learned from ``train``."""
     y = test[model.target].to_numpy()
     if model.task == "classification":
         majority = int(pd.Series(train[model.target]).mode().iloc[0])
@@ -52,6 +58,8 @@ def validate_model(model: CandleModel, table: pd.DataFrame, *, importance_rows: 
     if test.empty:
         raise ValueError(f"{model.name}: no test rows to validate on")
     predicted = model.predict(test)
+    realized = np.log(test["target_price"] / test["close"]).to_numpy()
+    score = model.direction_score(test)
     report = {
         "model_name": model.name,
         "task": model.task,
@@ -59,14 +67,17 @@ def validate_model(model: CandleModel, table: pd.DataFrame, *, importance_rows: 
         "n_train": int(len(train)),
         "n_test": int(len(test)),
         "test_window": data_window(test),
-        "pooled": _compare(model, test, train, predicted),
+        "pooled": compare_on(model, test, train, predicted),
         "per_symbol": {},
     }
+    if score is not None:
+        report["pooled"]["ic"] = information_coefficient(score, realized)
     for symbol, rows in test.groupby("symbol"):
         mask = (test["symbol"] == symbol).to_numpy()
-        report["per_symbol"][str(symbol)] = _compare(
-            model, rows, train[train["symbol"] == symbol], predicted[mask]
-        )
+        block = compare_on(model, rows, train[train["symbol"] == symbol], predicted[mask])
+        if score is not None:
+            block["ic"] = information_coefficient(score[mask], realized[mask])
+        report["per_symbol"][str(symbol)] = block
     report["feature_importance"] = permutation_importance(
         model, test, test[model.target].to_numpy(), max_rows=importance_rows
     )

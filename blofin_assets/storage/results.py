@@ -95,3 +95,16 @@ class ResultsDB:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def backtest_row(run_id: str, signal: str, summary: dict, n_bars: int) -> dict:
+    """A row for the signal backtest: no model metrics, the figures in metrics_json."""
+    return {
+        "model_name": "signal_backtest",
+        "model_version": signal,
+        "run_id": run_id,
+        "created_at": datetime.now(timezone.utc),
+        "estimator": f"backtest of the {signal} signal",
+        "n_test": n_bars,
+        "metrics_json": json.dumps(jsonable({"backtest": summary}), sort_keys=True),
+    }

@@ -39,7 +39,7 @@ def test_every_asset_materializes(graph):
     _, first, _ = graph
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
-    expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", *MODEL_NAMES}
+    expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *MODEL_NAMES}
     expected |= {f"{name}_validation" for name in MODEL_NAMES}
     assert materialized == expected
 
@@ -87,8 +87,10 @@ def test_results_table_gets_one_row_per_model_per_run(graph):
     db = ResultsDB(f"sqlite:///{root / 'results.db'}")
     for result in (first, second):
         rows = db.rows(result.run_id)
-        assert sorted(r["model_name"] for r in rows) == sorted(MODEL_NAMES)
-    assert len(db.rows()) == 2 * len(MODEL_NAMES)
+        assert sorted(r["model_name"] for r in rows) == sorted([*MODEL_NAMES, "signal_backtest"])
+    assert len(db.rows()) == 2 * (len(MODEL_NAMES) + 1)
+    validation = json.loads(db.rows(second.run_id)[0]["metrics_json"])["validation"]
+    assert {"walk_forward", "audit"} <= set(validation)
 
 
 def test_ensemble_config_is_saved_with_member_versions(graph):
@@ -122,3 +124,58 @@ def test_materializations_carry_row_counts_windows_and_metrics(graph):
     assert {"estimator", "version", "path", "n_train", "train_window"} <= set(metadata["risk_scorer"])
     assert {"accuracy", "baseline_accuracy", "skill", "metrics"} <= set(metadata["direction_predictor_validation"])
     assert {"mae", "baseline_mae", "skill"} <= set(metadata["volatility_regressor_validation"])
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_each_validation_has_walk_forward_and_a_passing_leakage_audit(graph, name):
+    root, _, second = graph
+    report = second.output_for_node(f"{name}_validation")
+    assert len(report["walk_forward"]["folds"]) == 4
+    checks = {
+        e.asset_key.to_user_string(): e for e in second.get_asset_check_evaluations() if e.check_name == "leakage_audit"
+    }
+    evaluation = checks[f"{name}_validation"]
+    assert evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    metadata = json.loads((root / "models" / f"model_{name}" / "metadata.json").read_text())
+    assert metadata["validation"]["audit"]["passed"] is True
+    if name == "direction_predictor":
+        assert report["shuffled_control"]["within"]
+
+
+def test_signal_backtest_reports_each_symbol_beside_buy_and_hold(graph):
+    root, _, second = graph
+    result = second.output_for_node("signal_backtest")
+    assert set(result["results"]) == {"BTC-USDT", "ETH-USDT"}
+    sides = {(row["symbol"], row["side"]) for row in result["per_symbol"]}
+    assert ("BTC-USDT", "buy and hold") in sides and ("ETH-USDT", "strategy") in sides
+    metadata = {
+        e.asset_key.to_user_string(): e.materialization.metadata for e in second.get_asset_materialization_events()
+    }["signal_backtest"]
+    assert metadata["equity"].value.startswith("![equity curves](data:image/png;base64,")
+    assert "total_return" in metadata["figures"].value
+    stored = json.loads((root / "models" / "model_risk_scorer" / "metadata.json").read_text())
+    assert stored["backtest"]["rule"] == {"min_confidence": 0.7, "max_risk": 50.0, "allow_short": False}
+
+
+def test_a_leak_fails_the_audit_and_blocks_the_ensemble(tmp_path, monkeypatch):
+    """Plant the old pipeline's bug (a feature that sees the next candles): the leakage check
+    fails with ERROR, and nothing downstream of the leaking model's validation runs."""
+    import blofin_assets.assets.features as feature_assets
+    from blofin_assets_tests.ml.test_leakage import _future_in_features
+
+    honest = feature_assets.compute_features
+    monkeypatch.setattr(feature_assets, "compute_features", lambda candles: _future_in_features(honest(candles)))
+    result = dg.materialize(
+        defs.assets,
+        run_config={**SMALL, **FAST},
+        resources=resources(tmp_path),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    checks = {e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations()}
+    failed = checks["direction_predictor_validation"]
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
+    assert "implausible on market data" in failed.description
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "direction_predictor_validation" in materialized
+    assert not {"model_comparison", "ensemble_config", "signal_backtest"} & materialized

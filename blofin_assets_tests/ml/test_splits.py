@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blofin_assets.ml.splits import PURGE, TEST, TRAIN, calibration_split, holdout_split
+from blofin_assets.ml.splits import PURGE, TEST, TRAIN, calibration_split, holdout_split, walk_forward_splits
 
 
 def rows(n_per_symbol=(100, 60), shuffle=True):
@@ -61,3 +61,59 @@ def test_calibration_split_takes_the_newest_rows_after_a_purge():
 def test_calibration_split_without_keys_uses_row_order():
     fit, cal = calibration_split(pd.DataFrame({"x": range(100)}), horizon=3, fraction=0.1)
     assert cal[-10:].all() and not fit[-13:].any() and fit[:87].all()
+
+
+@pytest.mark.parametrize("mode", ["expanding", "sliding"])
+@pytest.mark.parametrize("n_folds, horizon, embargo", [(4, 5, 0.01), (3, 12, 0.05), (6, 1, 0.0)])
+def test_walk_forward_folds_respect_purge_and_embargo_per_symbol(mode, n_folds, horizon, embargo):
+    frame = rows((500, 300)).reset_index(drop=True)
+    folds = walk_forward_splits(frame, horizon=horizon, n_folds=n_folds, mode=mode, embargo_fraction=embargo)
+    assert [f.number for f in folds] == list(range(n_folds))
+    for symbol, group in frame.groupby("symbol"):
+        n = len(group)
+        rank = group["timestamp"].rank(method="first").astype(int).sub(1)  # time position within symbol
+        position = pd.Series(rank.to_numpy(), index=group.index)
+        embargo_rows = max(1, int(np.ceil(embargo * n))) if embargo else 0
+        previous_test_ends = []
+        last_test_start = -1
+        for fold in folds:
+            train = position.reindex(frame.index[fold.train]).dropna().astype(int).to_numpy()
+            test = position.reindex(frame.index[fold.test]).dropna().astype(int).to_numpy()
+            assert len(test) > 0 and len(train) > 0
+            # Folds are in time order: every test block starts after the previous one.
+            assert test.min() > last_test_start
+            last_test_start = test.min()
+            # No training row within `horizon` rows before, or inside, a test block.
+            assert train.max() + horizon < test.min()
+            # No training row inside the embargo after an earlier test block.
+            for end in previous_test_ends:
+                assert not np.any((train > end) & (train <= end + embargo_rows))
+            previous_test_ends.append(test.max())
+        if mode == "sliding":
+            sizes = [len(position.reindex(frame.index[f.train]).dropna()) for f in folds]
+            assert max(sizes) <= n // (n_folds + 1)
+
+
+def test_expanding_windows_grow_and_folds_never_overlap():
+    frame = rows((400,), shuffle=False)
+    folds = walk_forward_splits(frame, horizon=5, n_folds=4)
+    sizes = [len(f.train) for f in folds]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    tests = np.concatenate([f.test for f in folds])
+    assert len(tests) == len(np.unique(tests))
+    assert tests.max() == len(frame) - 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_folds": 0}, "n_folds"),
+        ({"mode": "random"}, "mode"),
+        ({"embargo_fraction": 0.6}, "embargo_fraction"),
+        ({"n_folds": 30}, "too few"),
+        ({"purge": 2}, "at least the horizon"),
+    ],
+)
+def test_bad_walk_forward_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        walk_forward_splits(rows((100,)), horizon=5, **kwargs)

@@ -42,3 +42,13 @@ def test_latest_run_id(tmp_path):
     for run in ("a", "b"):
         db.record([result_row("risk_scorer", "v", run, "rf", TRAINING, REPORT)])
     assert db.latest_run_id() == "b"
+
+
+def test_backtest_row_keeps_the_figures(tmp_path):
+    from blofin_assets.storage.results import backtest_row
+
+    db = ResultsDB(f"sqlite:///{tmp_path / 'r.db'}")
+    db.record([backtest_row("run-9", "ensemble (voting)", {"per_symbol": [{"symbol": "A", "trades": 3}]}, 120)])
+    (row,) = db.rows("run-9")
+    assert row["model_name"] == "signal_backtest" and row["n_test"] == 120
+    assert json.loads(row["metrics_json"])["backtest"]["per_symbol"][0]["trades"] == 3

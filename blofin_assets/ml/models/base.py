@@ -95,6 +95,11 @@ class CandleModel(BaseEstimator):
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         raise NotImplementedError
 
+    def direction_score(self, X: pd.DataFrame) -> np.ndarray | None:
+        """A score that should rank with the coming return (for the IC), or None if the model
+        predicts no direction."""
+        return None
+
     def fitted_summary(self) -> dict:
         """Fitted facts worth recording in config.json (estimator actually used, calibration)."""
         return {"estimator_used": self.estimator_used_}

@@ -55,6 +55,9 @@ class DirectionPredictor(CandleModel):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.estimator_.predict_proba(self._scaled(X))
 
+    def direction_score(self, X: pd.DataFrame) -> np.ndarray:
+        return self.predict_proba(X)[:, 1]
+
     def _predict_scaled(self, X, Xs):
         return (self.estimator_.predict_proba(Xs)[:, 1] > 0.5).astype(np.int64)
 

@@ -1,17 +1,16 @@
 """momentum_classifier: will momentum decelerate, hold or accelerate? (SVM, RBF kernel)
 
 The SVM is fitted on all but the newest ``calibration_fraction`` of each symbol's training
-rows; its probabilities come from sigmoid calibration on those newest rows (after a purge gap),
-so they are learned on data the SVM never saw and that lies later in time, as deployment does.
-(scikit-learn deprecates SVC(probability=True) from 1.9; its internal CV also shuffles time.)
+rows; its probabilities come from scaling its decision scores (see calibration.py) on those newest rows, after a
+purge gap, so they are learned on data the SVM never saw and that lies later in time, as in
+deployment. (scikit-learn deprecates SVC(probability=True) from 1.9, and its internal
+cross-validation would mix past and future rows.)
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.frozen import FrozenEstimator
 from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
@@ -19,6 +18,7 @@ from sklearn.svm import SVC
 
 from blofin_assets.market.targets import MOMENTUM_STATES
 from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.models.calibration import ScoreCalibrated
 from blofin_assets.ml.splits import calibration_split
 
 
@@ -85,9 +85,7 @@ class MomentumClassifier(CandleModel):
             svm = SVC(kernel="rbf", C=self.C, gamma=gamma)
         svm.fit(Xs[fit_rows], y[fit_rows])
         self.estimator_used_ += ", sigmoid-calibrated on the newest rows"
-        self.estimator_ = CalibratedClassifierCV(FrozenEstimator(svm), method="sigmoid").fit(
-            Xs[cal_rows], y[cal_rows]
-        )
+        self.estimator_ = ScoreCalibrated(svm).fit(Xs[cal_rows], y[cal_rows])
         self.n_calibration_ = int(cal_rows.sum())
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:

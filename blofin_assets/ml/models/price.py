@@ -47,8 +47,9 @@ class PricePredictor(CalibratedRegressor):
     family = "PyTorch MLP"
     estimator_file = "model.pt"  # a state_dict, loaded with weights_only=True
     # 50 epochs of batch 256 is 15k optimizer steps at 80k rows (~50 s on 2 cores). Above this
-    # many rows the scalable schedule trains with larger batches for fewer epochs.
-    default_exact_max_rows = 20_000
+    # many rows the scalable schedule trains with batches of 2048 for at most
+    # `scalable_epochs`, and at most `scalable_sample_passes` rows seen in all (epochs x rows).
+    default_exact_max_rows = 10_000
 
     def __init__(
         self,
@@ -59,6 +60,7 @@ class PricePredictor(CalibratedRegressor):
         batch_size: int = 256,
         scalable_epochs: int = 20,
         scalable_batch_size: int = 2048,
+        scalable_sample_passes: int = 1_000_000,
         estimator: str = "auto",
         exact_max_rows: int | None = None,
         horizon: int = 5,
@@ -74,6 +76,7 @@ class PricePredictor(CalibratedRegressor):
         self.batch_size = batch_size
         self.scalable_epochs = scalable_epochs
         self.scalable_batch_size = scalable_batch_size
+        self.scalable_sample_passes = scalable_sample_passes
         self.estimator = estimator
         self.exact_max_rows = exact_max_rows
         self.horizon = horizon
@@ -95,7 +98,10 @@ class PricePredictor(CalibratedRegressor):
         z = ((log_return - self.target_mean_) / self.target_std_).astype(np.float32)
 
         scalable = self._use_scalable(len(Xs))
-        epochs = self.scalable_epochs if scalable else self.epochs
+        if scalable:
+            epochs = max(1, min(self.scalable_epochs, self.scalable_sample_passes // len(Xs)))
+        else:
+            epochs = self.epochs
         batch = self.scalable_batch_size if scalable else self.batch_size
         self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, {epochs} epochs, batch {batch}"
         device = pick_device(self.device)
@@ -127,6 +133,9 @@ class PricePredictor(CalibratedRegressor):
         with torch.inference_mode():
             z = self.estimator_(torch.from_numpy(Xs)).numpy().astype(np.float64)
         return self.target_mean_ + self.target_std_ * z
+
+    def direction_score(self, X: pd.DataFrame) -> np.ndarray:
+        return self.predict_log_return(X)
 
     def _predict_scaled(self, X, Xs):
         with torch.inference_mode():

@@ -1,0 +1,87 @@
+"""The ``signal_backtest`` asset: what the signals would have earned on the held-out period."""
+
+import dagster as dg
+import pandas as pd
+
+from blofin_assets.assets.markdown import finite, md_table
+from blofin_assets.charts import equity_chart, markdown_image
+from blofin_assets.ml.backtest import SignalRule, backtest_symbols, summary_table
+from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.ensemble import ensemble_from_config
+from blofin_assets.ml.splits import TEST
+from blofin_assets.resources import ModelStoreResource, ResultsDatabase
+from blofin_assets.storage.jsonsafe import jsonable
+from blofin_assets.storage.results import backtest_row
+
+SIGNALS = ("ensemble", "direction_predictor")
+
+
+class BacktestConfig(dg.Config):
+    signal: str = "ensemble"
+    """Whose direction to trade: the chosen ensemble, or direction_predictor alone."""
+    min_confidence: float = 0.7
+    """Trade only when the signal's confidence is above this."""
+    max_risk: float = 50.0
+    """... and risk_scorer's risk is below this."""
+    allow_short: bool = False
+    fee: float = 0.0006
+    """Taker fee per unit traded (0.06%)."""
+
+
+@dg.asset(
+    group_name="evaluation",
+    kinds={"pandas"},
+    description="Trading backtest of the signals on the held-out period, with fees and no lookahead, beside buy-and-hold.",
+)
+def signal_backtest(
+    context: dg.AssetExecutionContext,
+    config: BacktestConfig,
+    ensemble_config: dict,
+    features: pd.DataFrame,
+    targets: TargetSet,
+    model_store: ModelStoreResource,
+    results_db: ResultsDatabase,
+) -> dg.Output[dict]:
+    if config.signal not in SIGNALS:
+        raise ValueError(f"signal must be one of {SIGNALS}, got {config.signal!r}")
+    store = model_store.get()
+    versions = {m["name"]: m["version"] for m in ensemble_config["members"] + ensemble_config["context"]}
+    models = {name: store.load(name, versions[name]).model for name in ("direction_predictor", "price_predictor", "risk_scorer")}
+    table = model_table(features, targets)
+    test = table[table["split"] == TEST].reset_index(drop=True)
+    if config.signal == "ensemble":
+        signal = ensemble_from_config(ensemble_config, models).predict(test)
+        label = f"ensemble ({ensemble_config['ensemble_type']})"
+    else:
+        signal = models["direction_predictor"].predict_outputs(test)
+        label = "direction_predictor"
+    rule = SignalRule(config.min_confidence, config.max_risk, config.allow_short)
+    results = backtest_symbols(test, signal, models["risk_scorer"].predict(test), rule, fee=config.fee)
+
+    figures = summary_table(results)
+    summary = {"signal": label, "rule": rule.__dict__, "fee": config.fee, "per_symbol": figures.to_dict("records")}
+    for name in models:
+        store.update_metadata(name, versions[name], {"backtest": jsonable(summary)})
+    db = results_db.get()
+    try:
+        db.record([backtest_row(context.run.run_id, label, summary, int(figures["bars"].max()))])
+    finally:
+        db.dispose()
+
+    curves = {
+        s: {"strategy": r["strategy"]["equity"], "buy and hold": r["buy_and_hold"]["equity"]} for s, r in results.items()
+    }
+    chart = equity_chart(curves, f"{label}: confidence > {rule.min_confidence}, risk < {rule.max_risk}, fee {config.fee:.2%}")
+    strategy = figures[figures["side"] == "strategy"]
+    context.log.info(f"backtest of {label}: {int(strategy['trades'].sum())} trades over {len(results)} symbol(s)")
+    return dg.Output(
+        {**summary, "results": results},
+        metadata={
+            "signal": label,
+            "trades": int(strategy["trades"].sum()),
+            "mean_total_return": finite(strategy["total_return"].mean()),
+            "mean_buy_and_hold_return": finite(figures.loc[figures["side"] == "buy and hold", "total_return"].mean()),
+            "figures": dg.MetadataValue.md(md_table(figures)),
+            "equity": dg.MetadataValue.md(markdown_image(chart, "equity curves")),
+        },
+    )

@@ -1,0 +1,45 @@
+"""Everything the validation of one model computes: holdout, walk-forward, control, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from blofin_assets.ml.leakage import AuditBounds, audit, shuffled_target_control
+from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.validation import validate_model
+from blofin_assets.ml.walk_forward import walk_forward_evaluation
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    folds: int = 4  # walk-forward folds; 0 skips walk-forward
+    mode: str = "expanding"
+    embargo_fraction: float = 0.01
+    bounds: AuditBounds = field(default_factory=AuditBounds)
+
+
+def evaluate_model(
+    model: CandleModel, hyperparameters: dict, table: pd.DataFrame, horizon: int, settings: ValidationSettings
+) -> dict:
+    """The validation report of a trained ``model``: held-out metrics beside baselines,
+    walk-forward metrics (retraining with ``hyperparameters`` per fold), the shuffled-target
+    control for the direction model, and the leakage audit over all of it."""
+    report = validate_model(model, table)
+    if settings.folds > 0:
+        report["walk_forward"] = walk_forward_evaluation(
+            model.name,
+            hyperparameters,
+            table,
+            horizon,
+            n_folds=settings.folds,
+            mode=settings.mode,
+            embargo_fraction=settings.embargo_fraction,
+        )
+    if model.name == "direction_predictor":
+        report["shuffled_control"] = shuffled_target_control(
+            hyperparameters, table, horizon, sigmas=settings.bounds.control_sigmas
+        )
+    report["audit"] = audit(report, settings.bounds)
+    return report

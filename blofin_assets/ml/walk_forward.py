@@ -1,0 +1,87 @@
+"""Walk-forward evaluation: retrain a model on each fold's training rows, score its test block.
+
+Gives the spread of skill over time that one holdout cannot, and, for the models that predict
+a direction, the information coefficient per fold (see ml.metrics.information_coefficient).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from blofin_assets.ml.metrics import information_coefficient
+from blofin_assets.ml.splits import walk_forward_splits
+from blofin_assets.ml.training import build_model
+from blofin_assets.ml.validation import compare_on
+
+log = logging.getLogger(__name__)
+
+
+def _spread(values: list[float | None]) -> dict:
+    clean = np.array([v for v in values if v is not None], dtype=float)
+    if clean.size == 0:
+        return {"mean": None, "std": None}
+    return {"mean": float(clean.mean()), "std": float(clean.std(ddof=1)) if clean.size > 1 else 0.0}
+
+
+def walk_forward_evaluation(
+    name: str,
+    params: dict,
+    table: pd.DataFrame,
+    horizon: int,
+    *,
+    n_folds: int = 4,
+    mode: str = "expanding",
+    embargo_fraction: float = 0.01,
+) -> dict:
+    """Evaluate model ``name`` with ``params`` over walk-forward folds of all labelled rows."""
+    table = table.reset_index(drop=True)
+    folds = walk_forward_splits(table, horizon=horizon, n_folds=n_folds, mode=mode, embargo_fraction=embargo_fraction)
+    realized = np.log(table["target_price"] / table["close"]).to_numpy()
+    results = []
+    for fold in folds:
+        train, test = table.iloc[fold.train], table.iloc[fold.test]
+        model = build_model(name, params, horizon)
+        model.fit(train, train[model.target].to_numpy())
+        predicted = model.predict(test)
+        result = {
+            "fold": fold.number,
+            "n_train": int(len(train)),
+            "n_test": int(len(test)),
+            "test_start": test["timestamp"].min().isoformat(),
+            "test_end": test["timestamp"].max().isoformat(),
+            "pooled": compare_on(model, test, train, predicted),
+            "per_symbol": {},
+        }
+        signal = model.direction_score(test)
+        if signal is not None:
+            result["ic"] = information_coefficient(signal, realized[fold.test])
+        for symbol, rows in test.groupby("symbol"):
+            mask = (test["symbol"] == symbol).to_numpy()
+            block = compare_on(model, rows, train[train["symbol"] == symbol], predicted[mask])
+            if signal is not None:
+                block["ic"] = information_coefficient(signal[mask], realized[fold.test][mask])
+            result["per_symbol"][str(symbol)] = block
+        results.append(result)
+        log.info(
+            "%s walk-forward fold %d/%d: %d train rows, %d test rows, skill %s",
+            name, fold.number + 1, len(folds), len(train), len(test),
+            "n/a" if result["pooled"]["skill"] is None else f"{result['pooled']['skill']:.4f}",
+        )
+
+    metric = "accuracy" if results[0]["pooled"]["model"].get("accuracy") is not None else "mae"
+    summary = {
+        "metric": metric,
+        "skill": _spread([r["pooled"]["skill"] for r in results]),
+        metric: _spread([r["pooled"]["model"][metric] for r in results]),
+        f"baseline_{metric}": _spread([r["pooled"]["baseline"][metric] for r in results]),
+        "per_symbol_skill": {
+            s: _spread([r["per_symbol"].get(s, {}).get("skill") for r in results])
+            for s in sorted(table["symbol"].unique())
+        },
+    }
+    if "ic" in results[0]:
+        summary["ic"] = _spread([r["ic"] for r in results])
+    return {"n_folds": n_folds, "mode": mode, "embargo_fraction": embargo_fraction, "summary": summary, "folds": results}
