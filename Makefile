@@ -34,6 +34,7 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 
 bench: install
 	$(BIN)/python -m benchmarks.graph
+	$(BIN)/python -m benchmarks.predict
 
 clean:
 	rm -rf $(VENV) .dagster_home .pytest_cache *.egg-info

@@ -13,8 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from blofin_assets import settings
-from blofin_assets.market.csv_source import read_candles_dir
-from blofin_assets.market.schema import validate_candles
+from blofin_assets.market.sources import describe_source, load_candles
 from blofin_assets.market.synthetic import DEFAULT_SYMBOLS, SyntheticMarket
 from blofin_assets.ml.store import ModelStore
 from blofin_assets.storage.results import ResultsDB
@@ -26,27 +25,23 @@ class CandleSource(dg.ConfigurableResource):
 
     candles_dir: Optional[str] = None
     symbols: Optional[list[str]] = None
-    candles_per_symbol: int = 3000
-    bar: str = "1h"
-    seed: int = 7
+    candles_per_symbol: int = SyntheticMarket.candles_per_symbol
+    bar: str = SyntheticMarket.bar
+    seed: int = SyntheticMarket.seed
 
-    def describe(self) -> str:
-        folder = self.candles_dir or settings.candles_dir()
-        if folder:
-            return f"CSV files in {folder}"
-        return f"synthetic (seed {self.seed}, {self.candles_per_symbol} x {self.bar} candles per symbol)"
-
-    def load(self) -> pd.DataFrame:
-        folder = self.candles_dir or settings.candles_dir()
-        if folder:
-            return read_candles_dir(folder, self.symbols)
-        market = SyntheticMarket(
+    def _market(self) -> SyntheticMarket:
+        return SyntheticMarket(
             symbols=tuple(self.symbols or DEFAULT_SYMBOLS),
             candles_per_symbol=self.candles_per_symbol,
             bar=self.bar,
             seed=self.seed,
         )
-        return validate_candles(market.generate(), source="synthetic market")
+
+    def describe(self) -> str:
+        return describe_source(self.candles_dir or settings.candles_dir(), self._market())
+
+    def load(self) -> pd.DataFrame:
+        return load_candles(self.candles_dir or settings.candles_dir(), self.symbols, self._market())
 
 
 class ModelStoreResource(dg.ConfigurableResource):

@@ -33,6 +33,17 @@ def backtest_table(rows: list[dict]) -> pd.DataFrame | None:
     return None
 
 
+def ensemble_line(config: dict) -> str:
+    """The ensembles' held-out direction accuracy, beside the members and the majority class."""
+    evaluation = config["evaluation"]
+    figures = ", ".join(f"{name} {result['accuracy']:.4f}" for name, result in evaluation.items())
+    baseline = next(iter(evaluation.values()))["baseline_accuracy"]
+    return (
+        f"Ensemble: {config['ensemble_type']} chosen. Held-out direction accuracy: {figures}; "
+        f"majority class {baseline:.4f}"
+    )
+
+
 def render(table: pd.DataFrame, columns: list[str]) -> str:
     cells = [columns] + [[fmt(row[c]) for c in columns] for _, row in table.iterrows()]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
@@ -60,12 +71,7 @@ def main() -> int:
         print(render(figures, BACKTEST_COLUMNS))
     ensemble_path = settings.models_dir() / "ensemble" / "config.json"
     if ensemble_path.exists():
-        config = json.loads(ensemble_path.read_text())
-        chosen = config["evaluation"][config["ensemble_type"]]
-        print(
-            f"\nEnsemble: {config['ensemble_type']} ({config['weight_rule']}); held-out direction accuracy "
-            f"{chosen['accuracy']:.4f} vs majority class {chosen['baseline_accuracy']:.4f}"
-        )
+        print("\n" + ensemble_line(json.loads(ensemble_path.read_text())))
     print(f"\nModels in {settings.models_dir()}; results in {settings.db_url()}")
     return 0
 

@@ -14,6 +14,7 @@ from blofin_assets.market.csv_source import write_candle_csv
 from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.api import load_model
 from blofin_assets.ml.models import MODEL_NAMES
+from blofin_assets.ml.store import ModelStore
 
 DAGSTER = Path(sys.executable).with_name("dagster")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +57,33 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
     for name in MODEL_NAMES:
         assert name in summary.stdout
     assert runs[0].run_id in summary.stdout and "baseline" in summary.stdout
+
+    # The command-line prediction for the newest candle.
+    predicted = subprocess.run(
+        [sys.executable, "-m", "blofin_assets.predict", "--symbol", "ETH-USDT"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    output = json.loads(predicted.stdout)
+    (only,) = output["predictions"]
+    newest = market[market["symbol"] == "ETH-USDT"]["timestamp"].max()
+    assert only["symbol"] == "ETH-USDT" and only["timestamp"] == newest.isoformat()
+    assert set(only["models"]) == set(MODEL_NAMES)
+    assert isinstance(only["models"]["risk_scorer"], int)
+    assert only["ensemble"]["direction"] in ("UP", "DOWN") and 0.5 <= only["ensemble"]["confidence"] <= 1
+    assert output["model_versions"] == {n: load_model(n).version for n in MODEL_NAMES}
+
+    unknown = subprocess.run(
+        [sys.executable, "-m", "blofin_assets.predict", "--symbol", "DOGE-USDT"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert unknown.returncode == 1 and "unknown symbol(s) ['DOGE-USDT']" in unknown.stderr
+
+    # A member retrained since the ensemble was built: the ensemble refuses, naming it.
+    stored = load_model("volatility_regressor")
+    ModelStore(models).save(stored.model, stored.config, {"training": stored.metadata["training"]})
+    stale = subprocess.run([sys.executable, "-m", "blofin_assets.predict"], env=env, capture_output=True, text=True, timeout=120)
+    assert stale.returncode == 1 and "volatility_regressor: the ensemble was built on version" in stale.stderr
 
 
 @pytest.mark.e2e

@@ -7,7 +7,7 @@ from blofin_assets.assets.markdown import finite, md_table
 from blofin_assets.charts import equity_chart, markdown_image
 from blofin_assets.ml.backtest import SignalRule, backtest_symbols, summary_table
 from blofin_assets.ml.dataset import TargetSet, model_table
-from blofin_assets.ml.ensemble import ensemble_from_config
+from blofin_assets.ml.ensemble import EnsemblePredictor
 from blofin_assets.ml.splits import TEST
 from blofin_assets.resources import ModelStoreResource, ResultsDatabase
 from blofin_assets.storage.jsonsafe import jsonable
@@ -45,23 +45,22 @@ def signal_backtest(
     if config.signal not in SIGNALS:
         raise ValueError(f"signal must be one of {SIGNALS}, got {config.signal!r}")
     store = model_store.get()
-    versions = {m["name"]: m["version"] for m in ensemble_config["members"] + ensemble_config["context"]}
-    models = {name: store.load(name, versions[name]).model for name in ("direction_predictor", "price_predictor", "risk_scorer")}
+    ensemble = EnsemblePredictor.load(store.root / "ensemble", store, ensemble_config["ensemble_type"])
     table = model_table(features, targets)
     test = table[table["split"] == TEST].reset_index(drop=True)
     if config.signal == "ensemble":
-        signal = ensemble_from_config(ensemble_config, models).predict(test)
-        label = f"ensemble ({ensemble_config['ensemble_type']})"
+        signal = ensemble.predict(test)
+        label = f"ensemble ({ensemble.ensemble_type})"
     else:
-        signal = models["direction_predictor"].predict_outputs(test)
+        signal = ensemble.members["direction_predictor"].predict_outputs(test)
         label = "direction_predictor"
     rule = SignalRule(config.min_confidence, config.max_risk, config.allow_short)
-    results = backtest_symbols(test, signal, models["risk_scorer"].predict(test), rule, fee=config.fee)
+    results = backtest_symbols(test, signal, ensemble.members["risk_scorer"].predict(test), rule, fee=config.fee)
 
     figures = summary_table(results)
     summary = {"signal": label, "rule": rule.__dict__, "fee": config.fee, "per_symbol": figures.to_dict("records")}
-    for name in models:
-        store.update_metadata(name, versions[name], {"backtest": jsonable(summary)})
+    for name in ("direction_predictor", "price_predictor", "risk_scorer"):
+        store.update_metadata(name, ensemble.versions[name], {"backtest": jsonable(summary)})
     db = results_db.get()
     try:
         db.record([backtest_row(context.run.run_id, label, summary, int(figures["bars"].max()))])

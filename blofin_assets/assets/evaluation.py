@@ -6,7 +6,7 @@ import pandas as pd
 
 from blofin_assets.assets.markdown import finite, md_table
 from blofin_assets.ml.dataset import TargetSet, model_table
-from blofin_assets.ml.evaluation import ValidationSettings, evaluate_model
+from blofin_assets.ml.evaluation import Evaluation, ValidationSettings, evaluate_model
 from blofin_assets.ml.leakage import AuditBounds
 from blofin_assets.ml.models import MODEL_NAMES
 from blofin_assets.ml.reporting import comparison_table, per_symbol_table, walk_forward_table
@@ -64,15 +64,15 @@ def validation_asset(model_name: str) -> dg.AssetsDefinition:
     ):
         store = model_store.get()
         stored = store.load(trained.name, trained.version)
-        report = evaluate_model(
+        evaluation = evaluate_model(
             stored.model,
             stored.config["hyperparameters"],
             model_table(features, targets),
             targets.horizon,
             config.settings(),
         )
-        report["model_version"] = stored.version
-        report = jsonable(report)
+        evaluation.report["model_version"] = stored.version
+        evaluation.report = report = jsonable(evaluation.report)
         store.update_metadata(
             trained.name,
             stored.version,
@@ -92,7 +92,7 @@ def validation_asset(model_name: str) -> dg.AssetsDefinition:
         finally:
             db.dispose()
 
-        yield dg.Output(report, metadata=_metadata(report))
+        yield dg.Output(evaluation, metadata=_metadata(report))
         audit = report["audit"]
         yield dg.AssetCheckResult(
             check_name=LEAKAGE_CHECK,
@@ -148,8 +148,8 @@ VALIDATION_ASSETS = [validation_asset(name) for name in MODEL_NAMES]
     ins={f"{name}_validation": dg.AssetIn(f"{name}_validation") for name in MODEL_NAMES},
     description="All five models' held-out and walk-forward metrics in one table, each beside its baseline.",
 )
-def model_comparison(**reports: dict) -> dg.Output[pd.DataFrame]:
-    table = comparison_table(list(reports.values()))
+def model_comparison(**validations: Evaluation) -> dg.Output[pd.DataFrame]:
+    table = comparison_table([v.report for v in validations.values()])
     return dg.Output(
         table,
         metadata={

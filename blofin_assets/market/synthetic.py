@@ -1,8 +1,8 @@
 """A deterministic synthetic candle generator with the structure real crypto candles have.
 
 Per symbol, log returns follow  r_t = mu_k + phi_k * r_{t-1} + sigma_t * z_t  where
-- k is a hidden market regime (calm / trending / turbulent) from a sticky Markov chain,
-  so trends, mean reversion and volatility level change over time (regime changes);
+- k is a hidden market regime (calm / up-trend / down-trend / turbulent) from a sticky
+  Markov chain, so trends, mean reversion and volatility level change over time;
 - sigma_t^2 = m_k * h_t with h_t = omega + alpha * e_{t-1}^2 + beta * h_{t-1}, e_t = sqrt(h_t) z_t:
   a GARCH(1,1) scaled by the regime's multiplier m_k, giving volatility clustering;
 - z_t is Student-t with 4 degrees of freedom scaled to unit variance, giving fat tails.
@@ -32,9 +32,10 @@ _PROFILES = {
 # Regimes: (drift per hour, autocorrelation, volatility multiplier).
 _REGIMES = np.array(
     [
-        [0.00005, 0.00, 0.70],  # calm
-        [0.00040, 0.10, 1.00],  # trending
-        [-0.00030, -0.08, 1.90],  # turbulent
+        [0.00000, 0.00, 0.70],  # calm
+        [0.00015, 0.10, 1.00],  # up-trend
+        [-0.00015, 0.10, 1.20],  # down-trend
+        [0.00000, -0.08, 1.90],  # turbulent
     ]
 )
 _STAY = 0.995  # chance a regime lasts another hour: mean regime length ~200 hours
@@ -49,7 +50,7 @@ class SyntheticMarket:
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     candles_per_symbol: int = 3000
     bar: str = "1h"
-    seed: int = 7
+    seed: int = 3
     start: str = "2024-01-01T00:00:00Z"
 
     def generate(self) -> pd.DataFrame:

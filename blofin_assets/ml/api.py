@@ -37,7 +37,8 @@ def _as_frame(features) -> tuple[pd.DataFrame, bool]:
     raise TypeError("features must be a pandas Series or dict (one row) or a DataFrame (rows)")
 
 
-def _format(name: str, row: pd.Series):
+def format_output(name: str, row: pd.Series):
+    """One row of ``predict_outputs`` in the original API's shape (see the module docstring)."""
     if name == "risk_scorer":
         return int(round(float(row["risk"])))
     if name == "direction_predictor":
@@ -66,7 +67,7 @@ class Predictor:
     def predict(self, features):
         frame, single = _as_frame(features)
         outputs = self.model.predict_outputs(frame)
-        formatted = [_format(self.name, row) for _, row in outputs.iterrows()]
+        formatted = [format_output(self.name, row) for _, row in outputs.iterrows()]
         return formatted[0] if single else formatted
 
     def __repr__(self) -> str:

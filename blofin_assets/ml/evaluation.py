@@ -12,6 +12,14 @@ from blofin_assets.ml.validation import validate_model
 from blofin_assets.ml.walk_forward import walk_forward_evaluation
 
 
+@dataclass
+class Evaluation:
+    """The value of a <model>_validation asset."""
+
+    report: dict  # JSON-ready: holdout, walk-forward, control, audit
+    oof: pd.DataFrame | None  # out-of-fold ensemble outputs from the walk-forward folds
+
+
 @dataclass(frozen=True)
 class ValidationSettings:
     folds: int = 4  # walk-forward folds; 0 skips walk-forward
@@ -22,13 +30,14 @@ class ValidationSettings:
 
 def evaluate_model(
     model: CandleModel, hyperparameters: dict, table: pd.DataFrame, horizon: int, settings: ValidationSettings
-) -> dict:
-    """The validation report of a trained ``model``: held-out metrics beside baselines,
+) -> Evaluation:
+    """The validation of a trained ``model``: held-out metrics beside baselines,
     walk-forward metrics (retraining with ``hyperparameters`` per fold), the shuffled-target
     control for the direction model, and the leakage audit over all of it."""
     report = validate_model(model, table)
+    oof = None
     if settings.folds > 0:
-        report["walk_forward"] = walk_forward_evaluation(
+        walk_forward = walk_forward_evaluation(
             model.name,
             hyperparameters,
             table,
@@ -37,9 +46,10 @@ def evaluate_model(
             mode=settings.mode,
             embargo_fraction=settings.embargo_fraction,
         )
+        report["walk_forward"], oof = walk_forward.report, walk_forward.oof
     if model.name == "direction_predictor":
         report["shuffled_control"] = shuffled_target_control(
             hyperparameters, table, horizon, sigmas=settings.bounds.control_sigmas
         )
     report["audit"] = audit(report, settings.bounds)
-    return report
+    return Evaluation(report, oof)

@@ -7,16 +7,24 @@ a direction, the information coefficient per fold (see ml.metrics.information_co
 from __future__ import annotations
 
 import logging
-
 import numpy as np
 import pandas as pd
 
+from dataclasses import dataclass
+
+from blofin_assets.ml.ensemble.members import member_outputs
 from blofin_assets.ml.metrics import information_coefficient
 from blofin_assets.ml.splits import walk_forward_splits
 from blofin_assets.ml.training import build_model
 from blofin_assets.ml.validation import compare_on
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class WalkForwardResult:
+    report: dict  # JSON-ready figures per fold and their summary
+    oof: pd.DataFrame  # symbol, timestamp and the model's ensemble outputs on each fold's test rows
 
 
 def _spread(values: list[float | None]) -> dict:
@@ -35,17 +43,22 @@ def walk_forward_evaluation(
     n_folds: int = 4,
     mode: str = "expanding",
     embargo_fraction: float = 0.01,
-) -> dict:
-    """Evaluate model ``name`` with ``params`` over walk-forward folds of all labelled rows."""
+) -> WalkForwardResult:
+    """Evaluate model ``name`` with ``params`` over walk-forward folds of all labelled rows.
+
+    Also returns the fold models' ensemble outputs on their test rows: out-of-fold
+    predictions, which the stacking ensemble learns from."""
     table = table.reset_index(drop=True)
     folds = walk_forward_splits(table, horizon=horizon, n_folds=n_folds, mode=mode, embargo_fraction=embargo_fraction)
     realized = np.log(table["target_price"] / table["close"]).to_numpy()
     results = []
+    oof_parts = []
     for fold in folds:
         train, test = table.iloc[fold.train], table.iloc[fold.test]
         model = build_model(name, params, horizon)
         model.fit(train, train[model.target].to_numpy())
         predicted = model.predict(test)
+        oof_parts.append(pd.concat([test[["symbol", "timestamp"]], member_outputs(model, test)], axis=1))
         result = {
             "fold": fold.number,
             "n_train": int(len(train)),
@@ -84,4 +97,5 @@ def walk_forward_evaluation(
     }
     if "ic" in results[0]:
         summary["ic"] = _spread([r["ic"] for r in results])
-    return {"n_folds": n_folds, "mode": mode, "embargo_fraction": embargo_fraction, "summary": summary, "folds": results}
+    report = {"n_folds": n_folds, "mode": mode, "embargo_fraction": embargo_fraction, "summary": summary, "folds": results}
+    return WalkForwardResult(report, pd.concat(oof_parts, ignore_index=True))

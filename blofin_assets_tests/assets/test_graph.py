@@ -8,6 +8,8 @@ import pytest
 
 from blofin_assets.definitions import defs
 from blofin_assets.ml.api import load_model
+from blofin_assets.ml.ensemble import EnsemblePredictor
+from blofin_assets.ml.store import ModelStore
 from blofin_assets.ml.metrics import classification_metrics, regression_metrics
 from blofin_assets.ml.models import MODEL_NAMES
 from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
@@ -67,7 +69,7 @@ def test_run_config_reaches_the_model(graph):
 def test_the_stored_model_reproduces_its_validation_metrics(graph, name):
     """What sits in models/ is what was validated: reload it and score the held-out rows again."""
     root, _, second = graph
-    report = second.output_for_node(f"{name}_validation")
+    report = second.output_for_node(f"{name}_validation").report
     model = load_model(name, root / "models")
     assert model.version == report["model_version"]
     features, targets = second.output_for_node("features"), second.output_for_node("targets")
@@ -96,12 +98,20 @@ def test_results_table_gets_one_row_per_model_per_run(graph):
 def test_ensemble_config_is_saved_with_member_versions(graph):
     root, _, second = graph
     saved = json.loads((root / "models" / "ensemble" / "config.json").read_text())
-    assert saved == json.loads(json.dumps(second.output_for_node("ensemble_config")))
-    assert saved["ensemble_type"] in ("weighted_avg", "voting")
+    assert saved == second.output_for_node("ensemble_config")
+    assert saved["ensemble_type"] in ("weighted_avg", "voting", "stacking")
     assert sum(saved["weights"].values()) == pytest.approx(1.0)
-    versions = {m["name"]: m["version"] for m in saved["members"] + saved["context"]}
+    versions = {m["name"]: m["version"] for m in saved["members"]}
     assert versions == {name: load_model(name, root / "models").version for name in MODEL_NAMES}
-    assert {"weighted_avg", "voting", "direction_predictor", "price_predictor"} <= set(saved["evaluation"])
+    assert set(saved["evaluation"]) == {"weighted_avg", "voting", "stacking", "direction_predictor", "price_predictor"}
+    best = max(("weighted_avg", "voting", "stacking"), key=lambda t: saved["evaluation"][t]["accuracy"])
+    assert saved["evaluation"][saved["ensemble_type"]]["accuracy"] == saved["evaluation"][best]["accuracy"]
+    assert saved["stacking"]["trained_on_rows"] > 0
+    assert saved["meta_learner"]["file"] == "meta_learner.pkl"
+    # The saved ensemble loads over the current models and predicts.
+    ensemble = EnsemblePredictor.load(root / "models" / "ensemble", ModelStore(root / "models"), "stacking")
+    features = second.output_for_node("features")
+    assert set(ensemble.predict(features.tail(5))["direction"]) <= {"UP", "DOWN"}
 
 
 def test_comparison_puts_every_model_beside_its_baseline(graph):
@@ -129,8 +139,10 @@ def test_materializations_carry_row_counts_windows_and_metrics(graph):
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_each_validation_has_walk_forward_and_a_passing_leakage_audit(graph, name):
     root, _, second = graph
-    report = second.output_for_node(f"{name}_validation")
+    validation = second.output_for_node(f"{name}_validation")
+    report = validation.report
     assert len(report["walk_forward"]["folds"]) == 4
+    assert {"symbol", "timestamp"} < set(validation.oof.columns)
     checks = {
         e.asset_key.to_user_string(): e for e in second.get_asset_check_evaluations() if e.check_name == "leakage_audit"
     }

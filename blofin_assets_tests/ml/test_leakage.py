@@ -77,7 +77,7 @@ def test_the_full_evaluation_of_a_leaking_model_fails_every_way_it_can(small_can
     features = _future_in_features(compute_features(small_candles))
     table = model_table(features, build_targets(small_candles, features))
     trained = train_model("direction_predictor", table, 5)
-    report = evaluate_model(trained.model, {}, table, 5, ValidationSettings(folds=3))
+    report = evaluate_model(trained.model, {}, table, 5, ValidationSettings(folds=3)).report
     assert not report["audit"]["passed"]
     # Walk-forward folds leak too, so the gap check alone would not catch it: the bound does.
     assert report["walk_forward"]["summary"]["skill"]["mean"] > 0.5

@@ -10,7 +10,7 @@ from blofin_assets.ml.walk_forward import walk_forward_evaluation
 @pytest.fixture(scope="module")
 def direction_wf(small_table):
     table, targets = small_table
-    return walk_forward_evaluation("direction_predictor", {}, table, targets.horizon, n_folds=3), table
+    return walk_forward_evaluation("direction_predictor", {}, table, targets.horizon, n_folds=3).report, table
 
 
 def test_one_result_per_fold_in_time_order_with_baselines(direction_wf):
@@ -38,7 +38,7 @@ def test_summary_is_the_mean_and_spread_of_the_folds(direction_wf):
 
 def test_regressors_have_no_ic_and_report_mae(small_table):
     table, targets = small_table
-    result = walk_forward_evaluation("risk_scorer", {"n_estimators": 20}, table, targets.horizon, n_folds=2, mode="sliding")
+    result = walk_forward_evaluation("risk_scorer", {"n_estimators": 20}, table, targets.horizon, n_folds=2, mode="sliding").report
     assert result["summary"]["metric"] == "mae" and "ic" not in result["summary"]
     assert result["mode"] == "sliding"
 
@@ -56,3 +56,15 @@ def test_information_coefficient_is_spearman():
     assert information_coefficient(signal, -signal) == pytest.approx(-1.0)
     assert information_coefficient(signal, np.ones(5)) is None
     assert information_coefficient([1.0, 2.0], [1.0, 2.0]) is None
+
+
+def test_out_of_fold_outputs_cover_each_test_block_once(small_table):
+    table, targets = small_table
+    result = walk_forward_evaluation("direction_predictor", {"n_estimators": 10}, table, targets.horizon, n_folds=3)
+    oof = result.oof
+    assert list(oof.columns) == ["symbol", "timestamp", "p_up"]
+    assert not oof.duplicated(["symbol", "timestamp"]).any()
+    assert len(oof) == sum(fold["n_test"] for fold in result.report["folds"])
+    # The first block is never a test block: it has no out-of-fold prediction.
+    first = table.groupby("symbol")["timestamp"].min()
+    assert (oof.groupby("symbol")["timestamp"].min() > first).all()

@@ -52,14 +52,19 @@ class DirectionPredictor(CandleModel):
         )
         self.estimator_.fit(Xs, y.astype(np.int64))
 
+    def _p_up(self, Xs: np.ndarray) -> np.ndarray:
+        # The booster's in-place prediction skips the DMatrix the sklearn wrapper builds.
+        return np.asarray(self.estimator_.get_booster().inplace_predict(Xs), dtype=np.float64)
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        return self.estimator_.predict_proba(self._scaled(X))
+        p_up = self._p_up(self._scaled(X))
+        return np.column_stack([1.0 - p_up, p_up])
 
     def direction_score(self, X: pd.DataFrame) -> np.ndarray:
-        return self.predict_proba(X)[:, 1]
+        return self._p_up(self._scaled(X))
 
     def _predict_scaled(self, X, Xs):
-        return (self.estimator_.predict_proba(Xs)[:, 1] > 0.5).astype(np.int64)
+        return (self._p_up(Xs) > 0.5).astype(np.int64)
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         p_up = self.predict_proba(X)[:, 1]

@@ -12,7 +12,7 @@ import logging
 import numpy as np
 import pandas as pd
 import torch
-from scipy.stats import norm
+from scipy.special import ndtr
 from torch import nn
 
 from blofin_assets.ml.models.regressor import CalibratedRegressor
@@ -149,8 +149,12 @@ class PricePredictor(CalibratedRegressor):
         residual = np.log(np.asarray(y, dtype=np.float64) / self._close(X)) - self.predict_log_return(X)
         self.residual_std_ = float(residual.std()) or 1.0
 
+    def up_probability(self, log_return: np.ndarray) -> np.ndarray:
+        """P(higher close) for predicted log returns: Phi(mu / residual std)."""
+        return ndtr(np.asarray(log_return) / self.residual_std_)
+
     def predict_up_probability(self, X: pd.DataFrame) -> np.ndarray:
-        return norm.cdf(self.predict_log_return(X) / self.residual_std_)
+        return self.up_probability(self.predict_log_return(X))
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(

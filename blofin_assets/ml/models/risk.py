@@ -7,6 +7,9 @@ import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
 from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.models.forest import FlatForest
+
+FEW_ROWS = 256  # up to this many rows the flat forest is faster than sklearn's per-tree loop
 
 
 class RiskScorer(CandleModel):
@@ -60,6 +63,10 @@ class RiskScorer(CandleModel):
         ).fit(Xs, y)
 
     def _predict_scaled(self, X, Xs):
+        if len(Xs) <= FEW_ROWS:
+            if getattr(self, "_flat", None) is None:
+                self._flat = FlatForest(self.estimator_)
+            return np.clip(self._flat.predict(Xs), 0.0, 100.0)
         return np.clip(self.estimator_.predict(Xs), 0.0, 100.0)
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,31 @@
+"""Where candles come from, outside of Dagster: a folder of CSV files, else the embedded market."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from blofin_assets.market.csv_source import read_candles_dir
+from blofin_assets.market.schema import validate_candles
+from blofin_assets.market.synthetic import SyntheticMarket
+
+
+def load_candles(
+    candles_dir: str | Path | None = None, symbols: list[str] | None = None, market: SyntheticMarket | None = None
+) -> pd.DataFrame:
+    """Validated candles: from ``candles_dir`` when given, else from ``market`` (default: the
+    embedded synthetic market), restricted to ``symbols`` when given."""
+    if candles_dir:
+        return read_candles_dir(candles_dir, symbols)
+    market = market or SyntheticMarket()
+    if symbols:
+        market = SyntheticMarket(tuple(symbols), market.candles_per_symbol, market.bar, market.seed, market.start)
+    return validate_candles(market.generate(), source="synthetic market")
+
+
+def describe_source(candles_dir: str | Path | None, market: SyntheticMarket | None = None) -> str:
+    if candles_dir:
+        return f"CSV files in {candles_dir}"
+    market = market or SyntheticMarket()
+    return f"synthetic (seed {market.seed}, {market.candles_per_symbol} x {market.bar} candles per symbol)"

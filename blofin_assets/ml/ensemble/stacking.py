@@ -1,0 +1,32 @@
+"""Stacking: a logistic regression that learns P(UP) from the members' outputs.
+
+It must learn from out-of-fold member predictions: outputs of member models that did not
+train on the row (the walk-forward folds' models, on their test blocks). Outputs of a member
+on its own training rows are overconfident (a forest or a boosted model nearly memorises
+them), and a meta-learner trained on them learns to trust that overconfidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+# p_neutral and expected_return are left out: each is (nearly) a function of the others.
+STACK_FEATURES = ("p_up", "price_p_up", "p_decelerating", "p_accelerating", "risk", "predicted_vol")
+
+
+def fit_meta_learner(outputs: pd.DataFrame, y_direction, *, C: float = 1.0) -> Pipeline:
+    missing = [c for c in STACK_FEATURES if c not in outputs.columns]
+    if missing:
+        raise ValueError(f"stacking needs the outputs {missing} of every member")
+    y = np.asarray(y_direction)
+    if len(np.unique(y)) < 2:
+        raise ValueError("stacking needs both UP and DOWN rows to learn from")
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C)).fit(outputs[list(STACK_FEATURES)].to_numpy(), y)
+
+
+def meta_p_up(meta_learner: Pipeline, outputs: pd.DataFrame) -> np.ndarray:
+    return meta_learner.predict_proba(outputs[list(STACK_FEATURES)].to_numpy())[:, 1]
