@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test ui bench clean
+.PHONY: install run test ui bench drift-demo clean
 
 # Install once, again only when the dependencies change. The constraints file pins torch to
 # the version whose CPU build this project's machines offer (see README, "Installing").
@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# A project-local Dagster instance, so runs made here show up in `make ui` afterwards.
-$(DAGSTER_HOME)/dagster.yaml:
+# A project-local Dagster instance, so runs made here show up in `make ui` afterwards; its
+# settings come from config/dagster.yaml (copied again whenever that file changes).
+$(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
 	cp config/dagster.yaml $@
 
@@ -36,5 +37,9 @@ bench: install
 	$(BIN)/python -m benchmarks.graph
 	$(BIN)/python -m benchmarks.predict
 
+# The monitoring loop on the embedded data: drift, the sensor, champion vs challenger.
+drift-demo: install
+	$(BIN)/python -m blofin_assets.drift_demo
+
 clean:
-	rm -rf $(VENV) .dagster_home .pytest_cache *.egg-info
+	rm -rf $(VENV) .dagster_home .drift_demo .pytest_cache *.egg-info

@@ -28,6 +28,12 @@ class CandleSource(dg.ConfigurableResource):
     candles_per_symbol: int = SyntheticMarket.candles_per_symbol
     bar: str = SyntheticMarket.bar
     seed: int = SyntheticMarket.seed
+    shift_at: Optional[str] = None
+    """Synthetic data only: from this time on, volatility is multiplied by shift_volatility
+    (a regime change, for the drift demo and tests)."""
+    shift_volatility: float = SyntheticMarket.shift_volatility
+    regime_changes: bool = SyntheticMarket.regime_changes
+    """Synthetic data only: false keeps one calm regime throughout (a stationary control)."""
 
     def _market(self) -> SyntheticMarket:
         return SyntheticMarket(
@@ -35,6 +41,9 @@ class CandleSource(dg.ConfigurableResource):
             candles_per_symbol=self.candles_per_symbol,
             bar=self.bar,
             seed=self.seed,
+            shift_at=self.shift_at,
+            shift_volatility=self.shift_volatility,
+            regime_changes=self.regime_changes,
         )
 
     def describe(self) -> str:

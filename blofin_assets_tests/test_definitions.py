@@ -12,6 +12,10 @@ EXPECTED_ASSETS = {
     "model_comparison",
     "ensemble_config",
     "signal_backtest",
+    "model_performance",
+    "performance_history",
+    "feature_drift",
+    "drift_decisions",
 }
 
 
@@ -51,3 +55,37 @@ def test_model_assets_show_their_estimator_kind():
     graph = defs.resolve_asset_graph()
     kinds = {name: graph.get(dg.AssetKey(name)).kinds for name in MODEL_NAMES}
     assert "xgboost" in kinds["direction_predictor"] and "pytorch" in kinds["price_predictor"]
+
+
+def test_daily_refresh_refreshes_data_and_monitoring_and_never_retrains():
+    schedule = defs.resolve_schedule_def("daily_refresh")
+    assert schedule.cron_schedule == "15 0 * * *" and schedule.execution_timezone == "UTC"
+    job = defs.resolve_job_def("daily_refresh_job")
+    selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    assert selected == {"candles", "features", "targets", "model_performance", "performance_history", "feature_drift", "drift_decisions"}
+
+
+def test_the_schedule_cron_is_configurable(monkeypatch):
+    import importlib
+
+    import blofin_assets.schedules as schedules
+
+    monkeypatch.setenv("BLOFIN_DAILY_CRON", "30 6 * * 1-5")
+    try:
+        assert importlib.reload(schedules).daily_refresh.cron_schedule == "30 6 * * 1-5"
+    finally:
+        monkeypatch.delenv("BLOFIN_DAILY_CRON")
+        importlib.reload(schedules)
+
+
+def test_the_sensor_watches_drift_decisions_and_can_retrain_every_model():
+    sensor = defs.resolve_sensor_def("drift_sensor")
+    graph = defs.resolve_asset_graph()
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("drift_decisions")).parent_keys} == {
+        "model_performance",
+        "feature_drift",
+    }
+    (target,) = sensor.targets
+    job = defs.resolve_job_def(target.job_name)
+    targets = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    assert set(MODEL_NAMES) <= targets and "ensemble_config" in targets and "candles" not in targets

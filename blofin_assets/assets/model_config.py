@@ -24,9 +24,15 @@ class ModelConfig(dg.Config):
     features: Optional[list[str]] = None
     """Feature columns to learn from; default: every scale-free feature."""
     random_state: int = 0
+    champion_challenger: bool = False
+    """Keep the current model unless the new one is at least as good (always on in retraining
+    runs started by drift_sensor)."""
+    min_importance_share: float = 0.01
+    """When challenging: drop features whose importance is below this share of the largest."""
 
     def params(self) -> dict:
-        return self.model_dump()
+        """The model's hyperparameters (the pipeline settings above excluded)."""
+        return self.model_dump(exclude={"champion_challenger", "min_importance_share"})
 
 
 class DirectionConfig(ModelConfig):

@@ -12,10 +12,17 @@ from blofin_assets.assets.model_config import (
     RiskConfig,
     VolatilityConfig,
 )
+from blofin_assets import run_tags
+from blofin_assets.assets.retrain_events import log_retrain_events
 from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.retraining import retrain
 from blofin_assets.ml.store import ModelRef
 from blofin_assets.ml.training import train_model
-from blofin_assets.resources import ModelStoreResource
+from blofin_assets.resources import ModelStoreResource, ResultsDatabase
+
+
+def champion_params(model_config: dict) -> dict:
+    return {k: v for k, v in model_config["hyperparameters"].items() if k not in ("features", "horizon")}
 
 
 def train_and_store(
@@ -25,21 +32,45 @@ def train_and_store(
     features: pd.DataFrame,
     targets: TargetSet,
     model_store: ModelStoreResource,
+    results_db: ResultsDatabase,
 ) -> dg.Output[ModelRef]:
+    """Train model ``name`` and make it current; in a retraining run (or with
+    champion_challenger), only if it beats the current model on the same held-out rows."""
+    store = model_store.get()
     table = model_table(features, targets)
-    trained = train_model(name, table, targets.horizon, config.params())
-    stored = model_store.get().save(trained.model, trained.config, {"training": trained.training})
+    sensor_retrain = context.run.tags.get(run_tags.RETRAIN) == "true"
+    challenge = (sensor_retrain or config.champion_challenger) and store.exists(name)
+    if challenge:
+        champion = store.load(name)
+        # A retraining run the sensor started carries no run config: it keeps the champion's
+        # hyperparameters (its features are re-selected from their importance).
+        params = champion_params(champion.config) if sensor_retrain else config.params()
+        outcome = retrain(champion, table, targets.horizon, params, min_importance_share=config.min_importance_share)
+        trained = outcome.challenger
+        stored = (
+            store.save(trained.model, trained.config, {"training": trained.training}) if outcome.accepted else champion
+        )
+        event = {**outcome.record, "run_id": context.run.run_id, "new_version": stored.version}
+        event["trigger"] = {k: v for k, v in context.run.tags.items() if k.startswith("blofin/")}
+        log_retrain_events(model_store, results_db, [event])
+        context.log.info(f"{name}: {outcome.record['reason']}; {outcome.record['decision']}")
+    else:
+        trained = train_model(name, table, targets.horizon, config.params())
+        stored = store.save(trained.model, trained.config, {"training": trained.training})
     context.log.info(f"{name}: {trained.config['estimator_used']} on {trained.training['n_train']} rows")
-    window = trained.training["data_window"]
-    metrics = {f"train_{k}": finite(v) for k, v in trained.training["metrics"].items()}
+    window = stored.metadata["training"]["data_window"]
+    metrics = {f"train_{k}": finite(v) for k, v in stored.metadata["training"]["metrics"].items()}
+    extra = {"champion_challenger": outcome.record["decision"]} if challenge else {}
     return dg.Output(
         stored.ref(),
         metadata={
-            "estimator": trained.config["estimator_used"],
+            "estimator": stored.config["estimator_used"],
             "version": stored.version,
-            "path": dg.MetadataValue.path(str(model_store.get().folder(name))),
-            "n_train": trained.training["n_train"],
+            "path": dg.MetadataValue.path(str(store.folder(name))),
+            "n_train": stored.metadata["training"]["n_train"],
+            "n_features": len(stored.config["features"]),
             "train_window": f"{window['start']} .. {window['end']}",
+            **extra,
             **{k: v for k, v in metrics.items() if v is not None},
         },
     )
@@ -52,8 +83,9 @@ def direction_predictor(
     features: pd.DataFrame,
     targets: TargetSet,
     model_store: ModelStoreResource,
+    results_db: ResultsDatabase,
 ) -> dg.Output[ModelRef]:
-    return train_and_store(context, "direction_predictor", config, features, targets, model_store)
+    return train_and_store(context, "direction_predictor", config, features, targets, model_store, results_db)
 
 
 @dg.asset(group_name="training", kinds={"scikitlearn"}, description="RandomForest regressor: risk 0-100 of the next horizon candles.")
@@ -63,8 +95,9 @@ def risk_scorer(
     features: pd.DataFrame,
     targets: TargetSet,
     model_store: ModelStoreResource,
+    results_db: ResultsDatabase,
 ) -> dg.Output[ModelRef]:
-    return train_and_store(context, "risk_scorer", config, features, targets, model_store)
+    return train_and_store(context, "risk_scorer", config, features, targets, model_store, results_db)
 
 
 @dg.asset(group_name="training", kinds={"pytorch"}, description="PyTorch MLP 128-64-32 (dropout 0.2): close in horizon candles.")
@@ -74,8 +107,9 @@ def price_predictor(
     features: pd.DataFrame,
     targets: TargetSet,
     model_store: ModelStoreResource,
+    results_db: ResultsDatabase,
 ) -> dg.Output[ModelRef]:
-    return train_and_store(context, "price_predictor", config, features, targets, model_store)
+    return train_and_store(context, "price_predictor", config, features, targets, model_store, results_db)
 
 
 @dg.asset(group_name="training", kinds={"scikitlearn"}, description="RBF SVM with calibrated probabilities: decelerating/neutral/accelerating.")
@@ -85,8 +119,9 @@ def momentum_classifier(
     features: pd.DataFrame,
     targets: TargetSet,
     model_store: ModelStoreResource,
+    results_db: ResultsDatabase,
 ) -> dg.Output[ModelRef]:
-    return train_and_store(context, "momentum_classifier", config, features, targets, model_store)
+    return train_and_store(context, "momentum_classifier", config, features, targets, model_store, results_db)
 
 
 @dg.asset(group_name="training", kinds={"scikitlearn"}, description="GradientBoosting regressor: realized volatility of the next horizon candles.")
@@ -96,8 +131,9 @@ def volatility_regressor(
     features: pd.DataFrame,
     targets: TargetSet,
     model_store: ModelStoreResource,
+    results_db: ResultsDatabase,
 ) -> dg.Output[ModelRef]:
-    return train_and_store(context, "volatility_regressor", config, features, targets, model_store)
+    return train_and_store(context, "volatility_regressor", config, features, targets, model_store, results_db)
 
 
 MODEL_ASSETS = [direction_predictor, risk_scorer, price_predictor, momentum_classifier, volatility_regressor]

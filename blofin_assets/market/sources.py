@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,7 @@ def load_candles(
         return read_candles_dir(candles_dir, symbols)
     market = market or SyntheticMarket()
     if symbols:
-        market = SyntheticMarket(tuple(symbols), market.candles_per_symbol, market.bar, market.seed, market.start)
+        market = dataclasses.replace(market, symbols=tuple(symbols))
     return validate_candles(market.generate(), source="synthetic market")
 
 

@@ -8,6 +8,11 @@ Per symbol, log returns follow  r_t = mu_k + phi_k * r_{t-1} + sigma_t * z_t  wh
 - z_t is Student-t with 4 degrees of freedom scaled to unit variance, giving fat tails.
 Highs and lows extend past open/close by half-normal wicks proportional to sigma_t, so
 low <= open, close <= high always holds; volume is log-normal and rises with |r_t| / sigma_t.
+Every random component draws from its own stream, so asking for more candles appends to the
+series and never changes the earlier ones (as a live market does). ``shift_at`` multiplies
+volatility by ``shift_volatility`` from that time on: a regime change monitoring must catch.
+``regime_changes=False`` keeps the market in its calm regime throughout (GARCH clustering and
+fat tails remain): a stationary control for monitoring.
 The weak autocorrelation phi_k is deliberate and small: models can find a little real
 direction skill, as on real markets, and much more volatility skill.
 """
@@ -52,6 +57,9 @@ class SyntheticMarket:
     bar: str = "1h"
     seed: int = 3
     start: str = "2024-01-01T00:00:00Z"
+    shift_at: str | None = None
+    shift_volatility: float = 3.0
+    regime_changes: bool = True
 
     def generate(self) -> pd.DataFrame:
         if self.candles_per_symbol < 2:
@@ -63,32 +71,44 @@ class SyntheticMarket:
 
     def _symbol_candles(self, symbol: str) -> pd.DataFrame:
         # crc32 rather than hash(): Python salts str hashes per process.
-        rng = np.random.default_rng([self.seed, zlib.crc32(symbol.encode())])
+        symbol_id = zlib.crc32(symbol.encode())
+
+        def stream(component: int) -> np.random.Generator:
+            return np.random.default_rng([self.seed, symbol_id, component])
+
         n = self.candles_per_symbol
         hours = pd.Timedelta(self.bar) / pd.Timedelta("1h")
-        price0, hourly_vol = _PROFILES.get(symbol, (10.0 + zlib.crc32(symbol.encode()) % 990, 0.01))
+        price0, hourly_vol = _PROFILES.get(symbol, (10.0 + symbol_id % 990, 0.01))
         base_vol = hourly_vol * np.sqrt(hours)
+        timestamps = pd.date_range(self.start, periods=n, freq=self.bar, tz="UTC")
 
-        regimes = _regime_path(rng, n, stay=_STAY ** hours)
+        if self.regime_changes:
+            regimes = _regime_path(stream(0), stream(1), stream(2), n, stay=_STAY ** hours)
+        else:
+            regimes = np.zeros(n, dtype=np.int64)
         drift, phi, vol_mult = (_REGIMES[regimes, i] for i in range(3))
         drift = drift * hours
-        z = rng.standard_t(_T_DOF, size=n) / np.sqrt(_T_DOF / (_T_DOF - 2))
+        if self.shift_at is not None:
+            shift = pd.Timestamp(self.shift_at)
+            shift = shift.tz_localize("UTC") if shift.tzinfo is None else shift.tz_convert("UTC")
+            vol_mult = np.where(timestamps >= shift, vol_mult * self.shift_volatility**2, vol_mult)
+        z = stream(3).standard_t(_T_DOF, size=n) / np.sqrt(_T_DOF / (_T_DOF - 2))
         returns, sigma = _garch_returns(z, drift, phi, vol_mult, base_vol)
 
         close = price0 * np.exp(np.cumsum(returns))
-        gap = rng.normal(0.0, 0.05, size=n) * sigma
+        gap = stream(4).normal(0.0, 0.05, size=n) * sigma
         open_ = np.concatenate([[price0], close[:-1]]) * np.exp(gap)
-        wick_hi = np.abs(rng.normal(0.0, 0.5, size=n)) * sigma
-        wick_lo = np.abs(rng.normal(0.0, 0.5, size=n)) * sigma
+        wick_hi = np.abs(stream(5).normal(0.0, 0.5, size=n)) * sigma
+        wick_lo = np.abs(stream(6).normal(0.0, 0.5, size=n)) * sigma
         high = np.maximum(open_, close) * np.exp(wick_hi)
         low = np.minimum(open_, close) * np.exp(-wick_lo)
         surprise = np.abs(returns) / np.maximum(sigma, 1e-12)
-        volume = 1_000_000.0 / price0 * np.exp(rng.normal(0.0, 0.4, size=n)) * (1.0 + 0.6 * surprise)
+        volume = 1_000_000.0 / price0 * np.exp(stream(7).normal(0.0, 0.4, size=n)) * (1.0 + 0.6 * surprise)
 
         return pd.DataFrame(
             {
                 "symbol": symbol,
-                "timestamp": pd.date_range(self.start, periods=n, freq=self.bar, tz="UTC"),
+                "timestamp": timestamps,
                 "open": open_,
                 "high": high,
                 "low": low,
@@ -98,11 +118,11 @@ class SyntheticMarket:
         )
 
 
-def _regime_path(rng: np.random.Generator, n: int, stay: float) -> np.ndarray:
-    switches = rng.random(n) > stay
-    choices = rng.integers(1, len(_REGIMES), size=n)  # offset to another regime
+def _regime_path(first, switching, choosing, n: int, stay: float) -> np.ndarray:
+    switches = switching.random(n) > stay
+    choices = choosing.integers(1, len(_REGIMES), size=n)  # offset to another regime
     path = np.empty(n, dtype=np.int64)
-    state = int(rng.integers(len(_REGIMES)))
+    state = int(first.integers(len(_REGIMES)))
     for t in range(n):
         if switches[t]:
             state = (state + choices[t]) % len(_REGIMES)

@@ -39,6 +39,23 @@ ml_model_results = sa.Table(
     sa.Column("metrics_json", sa.Text),
 )
 
+# Every retraining decision: requested or not (monitoring), replaced or kept (champion vs challenger).
+retrain_events = sa.Table(
+    "retrain_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("model_name", sa.String(64), nullable=False, index=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("decision", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("metric", sa.String(64)),
+    sa.Column("baseline", sa.Float),
+    sa.Column("current", sa.Float),
+    sa.Column("severity", sa.String(16)),
+    sa.Column("details_json", sa.Text),
+)
+
 RESULT_COLUMNS = tuple(c.name for c in ml_model_results.columns if c.name not in ("id", "metrics_json"))
 
 
@@ -80,6 +97,19 @@ class ResultsDB:
         if rows:
             with self.engine.begin() as conn:
                 conn.execute(ml_model_results.insert(), rows)
+
+    def record_retrain_events(self, events: list[dict]) -> None:
+        """Insert retrain decisions in one transaction."""
+        if events:
+            with self.engine.begin() as conn:
+                conn.execute(retrain_events.insert(), events)
+
+    def retrain_events(self, model_name: str | None = None) -> list[dict]:
+        query = sa.select(retrain_events).order_by(retrain_events.c.id)
+        if model_name is not None:
+            query = query.where(retrain_events.c.model_name == model_name)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def rows(self, run_id: str | None = None) -> list[dict]:
         query = sa.select(ml_model_results).order_by(ml_model_results.c.id)

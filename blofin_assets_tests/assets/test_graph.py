@@ -42,6 +42,7 @@ def test_every_asset_materializes(graph):
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
     expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *MODEL_NAMES}
+    expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions"}
     expected |= {f"{name}_validation" for name in MODEL_NAMES}
     assert materialized == expected
 

@@ -46,3 +46,19 @@ def test_bar_size_and_unknown_symbols_are_supported():
     frame = SyntheticMarket(symbols=("DOGE-USDT",), candles_per_symbol=100, bar="15min").generate()
     validate_candles(frame)
     assert frame["timestamp"].diff().dropna().eq(pd.Timedelta("15min")).all()
+
+
+def test_more_candles_append_and_never_change_earlier_ones():
+    short = SyntheticMarket(candles_per_symbol=800).generate()
+    longer = SyntheticMarket(candles_per_symbol=1200).generate()
+    pd.testing.assert_frame_equal(longer.groupby("symbol").head(800).reset_index(drop=True), short)
+
+
+def test_a_regime_shift_raises_volatility_from_its_date_only():
+    plain = SyntheticMarket(symbols=("ETH-USDT",), candles_per_symbol=2000).generate()
+    shifted = SyntheticMarket(symbols=("ETH-USDT",), candles_per_symbol=2000, shift_at="2024-02-01").generate()
+    before = plain["timestamp"] < pd.Timestamp("2024-02-01", tz="UTC")
+    pd.testing.assert_frame_equal(plain[before], shifted[before])
+    r_plain = np.log(plain.loc[~before, "close"]).diff().std()
+    r_shift = np.log(shifted.loc[~before, "close"]).diff().std()
+    assert 2.0 < r_shift / r_plain < 4.0

@@ -52,3 +52,13 @@ def test_backtest_row_keeps_the_figures(tmp_path):
     (row,) = db.rows("run-9")
     assert row["model_name"] == "signal_backtest" and row["n_test"] == 120
     assert json.loads(row["metrics_json"])["backtest"]["per_symbol"][0]["trades"] == 3
+
+
+def test_retrain_events_table(tmp_path):
+    from datetime import datetime, timezone
+
+    db = ResultsDB(f"sqlite:///{tmp_path / 'r.db'}")
+    event = {"created_at": datetime.now(timezone.utc), "model_name": "risk_scorer", "run_id": "r1", "decision": "kept"}
+    db.record_retrain_events([event, {**event, "model_name": "price_predictor", "decision": "replaced"}])
+    assert [e["decision"] for e in db.retrain_events("risk_scorer")] == ["kept"]
+    assert len(db.retrain_events()) == 2

@@ -1,0 +1,54 @@
+import pandas as pd
+import pytest
+
+from blofin_assets.ml import monitoring
+
+
+def test_regressors_are_judged_by_error_relative_to_the_naive_forecast():
+    comparison = {"model": {"mae": 6.0}, "baseline": {"mae": 8.0}}
+    assert monitoring.monitored_figure("regression", comparison) == ("relative_error", 0.75)
+    assert monitoring.monitored_figure("classification", {"model": {"accuracy": 0.6}}) == ("accuracy", 0.6)
+
+
+@pytest.mark.parametrize(
+    "task, validation, now, drop",
+    [("classification", 0.60, 0.54, 0.10), ("classification", 0.60, 0.66, -0.10), ("regression", 0.80, 0.96, 0.20)],
+)
+def test_relative_drop(task, validation, now, drop):
+    assert monitoring.relative_drop(task, validation, now) == pytest.approx(drop)
+
+
+def test_the_accuracy_standard_error_counts_overlapping_labels_once_per_horizon():
+    se = monitoring.accuracy_difference_se(0.5, 1000, 0.5, 1000, horizon=5)
+    assert se == pytest.approx((0.25 / 200 * 2) ** 0.5)
+    assert monitoring.accuracy_difference_se(0.5, 1000, 0.5, 1000, horizon=1) < se
+
+
+def test_decide_combines_both_reasons_with_severity():
+    performance = {"model": "m", "version": "v", "dropped": True, "max_drop": 0.1, "drop": 0.25, "metric": "accuracy", "validation": 0.6, "current": 0.45}
+    drift = {"drifted": True, "drifted_share": 0.6, "drifted_share_threshold": 0.5, "max_psi": 0.3, "psi_threshold": 0.2}
+    decision = monitoring.decide(performance, drift)
+    assert decision["retrain"] and [r["reason"] for r in decision["reasons"]] == ["performance", "feature_drift"]
+    assert [r["severity"] for r in decision["reasons"]] == ["ERROR", "WARN"]  # 2.5x and 1.5x their thresholds
+    quiet = monitoring.decide({**performance, "dropped": False}, {**drift, "drifted": False})
+    assert not quiet["retrain"] and quiet["reasons"] == []
+
+
+def test_unseen_rows_start_after_the_training_window_and_its_purge(small_table):
+    table, targets = small_table
+    train = table[table["split"] == "train"]
+    metadata = {
+        "training": {
+            "data_window": {
+                "symbols": {s: {"start": g["timestamp"].min().isoformat(), "end": g["timestamp"].max().isoformat()} for s, g in train.groupby("symbol")}
+            }
+        }
+    }
+    training, unseen = monitoring._windows(table, metadata, horizon=5, recent_rows=50)
+    assert len(training) == len(train)
+    for symbol, rows in unseen.groupby("symbol"):
+        all_rows = table[table["symbol"] == symbol].sort_values("timestamp")
+        after = all_rows[all_rows["timestamp"] > train.loc[train["symbol"] == symbol, "timestamp"].max()]
+        assert len(rows) == 50 and rows["timestamp"].max() == all_rows["timestamp"].max()
+        assert rows["timestamp"].min() >= after["timestamp"].iloc[5]
+    assert isinstance(unseen, pd.DataFrame)
