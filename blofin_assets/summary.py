@@ -15,6 +15,7 @@ from blofin_assets import settings
 from blofin_assets.assets.markdown import fmt
 from blofin_assets.ml.reporting import summary_row
 from blofin_assets.storage.results import ResultsDB
+from blofin_assets.storage.retrain_log import read_retrain_log
 
 COLUMNS = ["model", "metric", "value", "baseline", "skill", "walk_forward_skill", "ic", "audit", "n_test"]
 BACKTEST_COLUMNS = ["symbol", "side", "total_return", "sharpe", "max_drawdown", "trades", "hit_rate", "exposure"]
@@ -42,6 +43,16 @@ def ensemble_line(config: dict) -> str:
         f"Ensemble: {config['ensemble_type']} chosen. Held-out direction accuracy: {figures}; "
         f"majority class {baseline:.4f}"
     )
+
+
+def monitoring_line(log: list[dict]) -> str | None:
+    """What the newest monitoring run decided (drift_decisions), from the retrain log."""
+    decisions = [e for e in log if e["decision"] in ("no_retrain", "retrain_requested")]
+    if not decisions:
+        return None
+    newest = [e for e in decisions if e["run_id"] == decisions[-1]["run_id"]]
+    flagged = [f"{e['model']} ({e['reason']})" for e in newest if e["decision"] == "retrain_requested"]
+    return "Monitoring: " + ("retraining requested for " + ", ".join(flagged) if flagged else "no model needs retraining")
 
 
 def render(table: pd.DataFrame, columns: list[str]) -> str:
@@ -72,6 +83,9 @@ def main() -> int:
     ensemble_path = settings.models_dir() / "ensemble" / "config.json"
     if ensemble_path.exists():
         print("\n" + ensemble_line(json.loads(ensemble_path.read_text())))
+    monitoring = monitoring_line(read_retrain_log(settings.models_dir()))
+    if monitoring:
+        print("\n" + monitoring)
     print(f"\nModels in {settings.models_dir()}; results in {settings.db_url()}")
     return 0
 
