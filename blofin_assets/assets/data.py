@@ -1,19 +1,39 @@
-"""The ``candles`` asset: every symbol's OHLCV candles from the configured source."""
+"""The ``candles`` asset: every symbol's OHLCV candles from the configured source.
+
+The source refuses malformed candles outright (schema.validate_candles, csv_source). Two rules
+need a threshold and so are blocking asset checks: gaps in a series longer than a tolerance,
+and too few candles for the feature windows, the horizon and something to learn from. When
+either fails, nothing downstream runs on these candles.
+"""
 
 import dagster as dg
 import pandas as pd
 
 from blofin_assets.assets.markdown import md_table
-from blofin_assets.market.schema import infer_bar
+from blofin_assets.market.schema import find_gaps, infer_bar, short_symbols
 from blofin_assets.resources import CandleSource
+
+GAPS, ENOUGH = "no_gaps", "enough_candles"
+
+
+class CandlesConfig(dg.Config):
+    gap_tolerance_bars: float = 3.0
+    """A jump between consecutive candles of more than this many bars fails the no_gaps check."""
+    min_candles: int = 400
+    """Fewer candles than this for a symbol fails enough_candles: the features need 100 for their
+    windows, the targets `horizon` more, and the models a few hundred rows to learn from."""
 
 
 @dg.asset(
     group_name="data",
     kinds={"pandas"},
-    description="OHLCV candles per symbol, validated: sorted, unique timestamps, consistent OHLC.",
+    check_specs=[
+        dg.AssetCheckSpec(GAPS, asset="candles", blocking=True, description="No series skips more than gap_tolerance_bars bars."),
+        dg.AssetCheckSpec(ENOUGH, asset="candles", blocking=True, description="Every symbol has at least min_candles candles."),
+    ],
+    description="OHLCV candles per symbol, validated: sorted, unique timestamps, consistent OHLC, no gaps.",
 )
-def candles(context: dg.AssetExecutionContext, candle_source: CandleSource) -> dg.Output[pd.DataFrame]:
+def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_source: CandleSource):
     frame = candle_source.load()
     summary = pd.DataFrame(
         [
@@ -27,14 +47,42 @@ def candles(context: dg.AssetExecutionContext, candle_source: CandleSource) -> d
             for symbol, group in frame.groupby("symbol")
         ]
     )
-    context.log.info(f"{len(frame)} candles for {len(summary)} symbol(s) from {candle_source.describe()}")
-    return dg.Output(
+    source = candle_source.describe()
+    context.log.info(f"{len(frame)} candles for {len(summary)} symbol(s) from {source}")
+    yield dg.Output(
         frame,
         metadata={
             "dagster/row_count": len(frame),
-            "source": candle_source.describe(),
-            "symbols": md_table(summary),
+            "source": source,
+            "symbols": dg.MetadataValue.md(md_table(summary)),
             "first": frame["timestamp"].min().isoformat(),
             "last": frame["timestamp"].max().isoformat(),
         },
+    )
+    gaps = find_gaps(frame, config.gap_tolerance_bars)
+    yield dg.AssetCheckResult(
+        check_name=GAPS,
+        passed=not gaps,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{source}: {len(gaps)} gap(s) longer than {config.gap_tolerance_bars:g} bars, e.g. symbol "
+            f"{gaps[0]['symbol']} between {gaps[0]['after']} and {gaps[0]['before']} ({gaps[0]['missing_bars']} "
+            "bars missing). Gaps are not filled: fill the data, or raise gap_tolerance_bars."
+            if gaps
+            else "no gaps"
+        ),
+        metadata={"gaps": len(gaps), **({"where": dg.MetadataValue.md(md_table(pd.DataFrame(gaps)))} if gaps else {})},
+    )
+    short = short_symbols(frame, config.min_candles)
+    yield dg.AssetCheckResult(
+        check_name=ENOUGH,
+        passed=not short,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=(
+            f"{source}: too few candles for the feature windows plus horizon and training: "
+            + ", ".join(f"{s} has {n}" for s, n in short.items())
+            + f"; at least {config.min_candles} needed (min_candles)"
+            if short
+            else f"every symbol has at least {config.min_candles} candles"
+        ),
     )

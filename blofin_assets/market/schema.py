@@ -92,3 +92,32 @@ def infer_bar(timestamps: pd.Series) -> pd.Timedelta:
     if steps.empty:
         raise CandleDataError("cannot infer the bar size from fewer than two candles")
     return pd.Timedelta(steps.mode().iloc[0])
+
+
+def find_gaps(candles: pd.DataFrame, tolerance_bars: float = 3.0) -> list[dict]:
+    """Places where a symbol's series skips more than ``tolerance_bars`` bars (its own bar size):
+    symbol, the candle before the gap, the one after, and how many bars are missing."""
+    gaps = []
+    for symbol, group in candles.groupby("symbol", sort=True):
+        timestamps = group["timestamp"].reset_index(drop=True)
+        if len(timestamps) < 2:
+            continue
+        bar = infer_bar(timestamps)
+        steps = timestamps.diff().iloc[1:]
+        for i in np.flatnonzero((steps > bar * tolerance_bars).to_numpy()):
+            before, after = timestamps.iloc[i], timestamps.iloc[i + 1]
+            gaps.append(
+                {
+                    "symbol": str(symbol),
+                    "after": before.isoformat(),
+                    "before": after.isoformat(),
+                    "missing_bars": int(round((after - before) / bar)) - 1,
+                }
+            )
+    return gaps
+
+
+def short_symbols(candles: pd.DataFrame, min_candles: int) -> dict[str, int]:
+    """Symbols with fewer than ``min_candles`` candles, and how many they have."""
+    counts = candles.groupby("symbol").size()
+    return {str(s): int(n) for s, n in counts[counts < min_candles].items()}

@@ -9,8 +9,8 @@ Layout (what users and the original pipeline expect)::
 A save writes a new version folder completely (files fsynced), then switches the
 ``model_<name>`` link to it with one atomic rename. A crash before the switch leaves the
 previous model in place; two concurrent saves each write their own folder and the last switch
-wins, so neither can corrupt the other. metadata.json records each file's SHA-256, checked
-before anything is deserialized.
+wins, so neither can corrupt the other. metadata.json records the SHA-256 of each model file
+and of config.json, checked before anything is deserialized.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ from blofin_assets.ml.models import MODEL_CLASSES
 from blofin_assets.ml.models.base import CandleModel
 
 KEEP_VERSIONS = 3
+STALE_PARTIAL_SECONDS = 3600  # a staging folder this old belongs to a save that died
 CONFIG_FILE, METADATA_FILE = "config.json", "metadata.json"
 
 
@@ -117,6 +119,11 @@ class ModelStore:
         staging.mkdir()
         try:
             files = model.save_files(staging)
+            write_json(staging / CONFIG_FILE, config)
+            files.append(CONFIG_FILE)
+            for f in files:
+                with open(staging / f, "rb") as fh:
+                    os.fsync(fh.fileno())
             metadata = {
                 **metadata,
                 "name": name,
@@ -125,11 +132,7 @@ class ModelStore:
                 "updated_at": now.isoformat(timespec="seconds"),
                 "files": {f: sha256_file(staging / f) for f in files},
             }
-            write_json(staging / CONFIG_FILE, config)
             write_json(staging / METADATA_FILE, metadata)
-            for f in files:
-                with open(staging / f, "rb") as fh:
-                    os.fsync(fh.fileno())
             _fsync_dir(staging)
             final = versions / version
             os.rename(staging, final)
@@ -160,10 +163,18 @@ class ModelStore:
         for old in versions[:-KEEP_VERSIONS]:
             if old.resolve() != current:
                 shutil.rmtree(old, ignore_errors=True)
+        # Staging folders of saves that were killed before they finished (never read by anyone).
+        now = time.time()
+        for partial in self._versions(name).glob(".*.partial"):
+            try:
+                stale = now - partial.stat().st_mtime > STALE_PARTIAL_SECONDS
+            except FileNotFoundError:  # another process just finished (renamed) it
+                continue
+            if stale:
+                shutil.rmtree(partial, ignore_errors=True)
 
-    def read(self, name: str, version: str | None = None) -> tuple[dict, dict, Path]:
-        """config.json and metadata.json of the current (or a given) version, without loading
-        the model."""
+    def _locate(self, name: str, version: str | None) -> tuple[dict, Path]:
+        """metadata.json and the pinned folder of the current (or a given) version."""
         folder = self.folder(name) if version is None else self._versions(name) / version
         if not (folder / METADATA_FILE).exists():
             wanted = f"'{name}'" if version is None else f"'{name}' version {version}"
@@ -172,14 +183,19 @@ class ModelStore:
                 f"materialize the '{name}' asset first"
             )
         folder = folder.resolve()  # pin the version: a concurrent save may switch the link
-        with open(folder / CONFIG_FILE) as fh:
-            config = json.load(fh)
         with open(folder / METADATA_FILE) as fh:
-            metadata = json.load(fh)
-        return config, metadata, folder
+            return json.load(fh), folder
+
+    def read(self, name: str, version: str | None = None) -> tuple[dict, dict, Path]:
+        """config.json and metadata.json of the current (or a given) version, without loading
+        the model (nor checking its files)."""
+        metadata, folder = self._locate(name, version)
+        with open(folder / CONFIG_FILE) as fh:
+            return json.load(fh), metadata, folder
 
     def load(self, name: str, version: str | None = None) -> StoredModel:
-        config, metadata, folder = self.read(name, version)
+        """The model, its config and metadata, after checking every recorded file's SHA-256."""
+        metadata, folder = self._locate(name, version)
         for file, expected in metadata.get("files", {}).items():
             path = folder / file
             if not path.exists():
@@ -190,6 +206,8 @@ class ModelStore:
                     f"{name} version {metadata['version']}: {file} has SHA-256 {actual[:12]}..., "
                     f"recorded {expected[:12]}...; the file was changed or truncated after saving"
                 )
+        with open(folder / CONFIG_FILE) as fh:
+            config = json.load(fh)
         cls = MODEL_CLASSES[config["name"]]
         model = cls.load_files(folder, config["hyperparameters"], config["fitted"])
         return StoredModel(model, config, metadata, folder)

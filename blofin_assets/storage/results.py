@@ -1,7 +1,8 @@
-"""The results database: one row per model per validation run in ``ml_model_results``.
+"""The results database: one row per model per validation run in ``ml_model_results``, and every
+retraining decision in ``retrain_events``.
 
 Any SQLAlchemy URL works (SQLite by default, PostgreSQL with ``postgresql+psycopg://``). The
-table is created on first use. Each write is one transaction.
+tables are created on first use. Each write is one transaction.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ ml_model_results = sa.Table(
     sa.Column("n_train", sa.Integer),
     sa.Column("n_test", sa.Integer),
     sa.Column("metrics_json", sa.Text),
+    # One row per model per run: a retried step replaces its row instead of doubling it.
+    sa.UniqueConstraint("run_id", "model_name", name="uq_ml_model_results_run_model"),
 )
 
 # Every retraining decision: requested or not (monitoring), replaced or kept (champion vs challenger).
@@ -93,10 +96,16 @@ class ResultsDB:
         metadata.create_all(self.engine)
 
     def record(self, rows: list[dict]) -> None:
-        """Insert rows in one transaction: all of them or none."""
+        """Write rows in one transaction, all of them or none, replacing any row of the same
+        run and model (a retried step)."""
         if rows:
+            table = ml_model_results
             with self.engine.begin() as conn:
-                conn.execute(ml_model_results.insert(), rows)
+                for row in rows:
+                    conn.execute(
+                        table.delete().where((table.c.run_id == row["run_id"]) & (table.c.model_name == row["model_name"]))
+                    )
+                conn.execute(table.insert(), rows)
 
     def record_retrain_events(self, events: list[dict]) -> None:
         """Insert retrain decisions in one transaction."""

@@ -108,7 +108,8 @@ def test_ensemble_config_is_saved_with_member_versions(graph):
     best = max(("weighted_avg", "voting", "stacking"), key=lambda t: saved["evaluation"][t]["accuracy"])
     assert saved["evaluation"][saved["ensemble_type"]]["accuracy"] == saved["evaluation"][best]["accuracy"]
     assert saved["stacking"]["trained_on_rows"] > 0
-    assert saved["meta_learner"]["file"] == "meta_learner.pkl"
+    assert saved["meta_learner"]["file"] == f"meta_learner-{saved['meta_learner']['sha256'][:16]}.pkl"
+    assert (root / "models" / "ensemble" / saved["meta_learner"]["file"]).exists()
     # The saved ensemble loads over the current models and predicts.
     ensemble = EnsemblePredictor.load(root / "models" / "ensemble", ModelStore(root / "models"), "stacking")
     features = second.output_for_node("features")

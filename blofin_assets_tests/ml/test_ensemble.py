@@ -132,7 +132,7 @@ def test_save_and_load_round_trip_for_every_type(store, rows, tmp_path):
         assert {m["name"]: m["version"] for m in config["members"]} == {n: store.load(n).version for n in MODEL_NAMES}
         loaded = EnsemblePredictor.load(tmp_path / ensemble_type, store)
         pd.testing.assert_frame_equal(loaded.predict(test), ensemble.predict(test))
-    assert config["meta_learner"]["file"] == "meta_learner.pkl"
+    assert config["meta_learner"]["file"].startswith("meta_learner-")
 
 
 def test_loading_refuses_a_member_whose_version_changed(store, rows, small_table, tmp_path):
@@ -148,6 +148,7 @@ def test_a_tampered_meta_learner_is_refused(store, rows, tmp_path):
     train, _ = rows
     ensemble = full_ensemble(store, "stacking")
     ensemble.fit_meta(ensemble.member_outputs(train), train["target_direction"]).save(tmp_path / "ens")
-    (tmp_path / "ens" / "meta_learner.pkl").write_bytes(b"not a model")
+    config = EnsemblePredictor.read_config(tmp_path / "ens")
+    (tmp_path / "ens" / config["meta_learner"]["file"]).write_bytes(b"not a model")
     with pytest.raises(ModelIntegrityError, match="meta-learner"):
         EnsemblePredictor.load(tmp_path / "ens", store)

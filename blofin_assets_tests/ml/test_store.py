@@ -26,7 +26,7 @@ def test_a_saved_model_has_the_original_layout_and_loads_back(tmp_path, trained)
     assert sorted(os.listdir(folder)) == ["config.json", "metadata.json", "model.json", "scaler.pkl"]
     metadata = json.loads((folder / "metadata.json").read_text())
     assert metadata["version"] == stored.version
-    assert set(metadata["files"]) == {"model.json", "scaler.pkl"}
+    assert set(metadata["files"]) == {"model.json", "scaler.pkl", "config.json"}
     assert metadata["training"]["n_train"] > 0
     config = json.loads((folder / "config.json").read_text())
     assert config["horizon"] == 5 and config["hyperparameters"]["max_depth"] == 6
@@ -94,3 +94,29 @@ def test_a_plain_folder_from_an_older_layout_is_kept_as_a_version(tmp_path, trai
     save(store, trained[0])
     assert (tmp_path / "model_direction_predictor").is_symlink()
     assert any(p.name.endswith("-legacy") for p in (tmp_path / ".versions" / "direction_predictor").iterdir())
+
+
+@pytest.mark.parametrize(
+    "name, file, params",
+    [
+        ("direction_predictor", "model.json", {"n_estimators": 5}),
+        ("price_predictor", "model.pt", {"epochs": 1}),
+        ("risk_scorer", "model.pkl", {"n_estimators": 5}),
+        ("volatility_regressor", "config.json", {"n_estimators": 5}),
+    ],
+)
+def test_tampered_or_truncated_files_never_load_silently(tmp_path, small_table, name, file, params):
+    table, targets = small_table
+    trained = train_model(name, table, targets.horizon, params)
+    store = ModelStore(tmp_path)
+    store.save(trained.model, trained.config, {"training": trained.training})
+    path = tmp_path / f"model_{name}" / file
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelIntegrityError, match=f"{file} has SHA-256"):
+        store.load(name)
+    path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one flipped bit
+    with pytest.raises(ModelIntegrityError, match=file):
+        store.load(name)
+    path.write_bytes(data)
+    assert store.load(name).version == json.loads((tmp_path / f"model_{name}" / "metadata.json").read_text())["version"]

@@ -62,3 +62,12 @@ def test_retrain_events_table(tmp_path):
     db.record_retrain_events([event, {**event, "model_name": "price_predictor", "decision": "replaced"}])
     assert [e["decision"] for e in db.retrain_events("risk_scorer")] == ["kept"]
     assert len(db.retrain_events()) == 2
+
+
+def test_a_retried_write_replaces_the_row_of_its_run_and_model(tmp_path):
+    db = ResultsDB(f"sqlite:///{tmp_path / 'r.db'}")
+    first = result_row("risk_scorer", "v1", "run-3", "rf", TRAINING, REPORT)
+    db.record([first])
+    db.record([dict(first, test_accuracy=0.99)])
+    (row,) = db.rows("run-3")
+    assert row["test_accuracy"] == 0.99

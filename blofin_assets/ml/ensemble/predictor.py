@@ -14,13 +14,17 @@ what the majority class misses). When no member beats its baseline, weights are 
 config says so.
 
 ``save(folder)`` writes folder/config.json (type, members with weights and the versions they
-were built on, the meta-learner's file and SHA-256); ``load(folder, store)`` refuses to load
+were built on, the meta-learner's file, named by its content, and SHA-256); ``load(folder, store)`` refuses to load
 when a member's current version in the model store differs from the recorded one.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
+import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +36,8 @@ from blofin_assets.ml.models.base import CandleModel
 from blofin_assets.ml.store import ModelIntegrityError, ModelStore, sha256_file, write_json
 
 ENSEMBLE_TYPES = ("weighted_avg", "voting", "stacking")
-CONFIG_FILE, META_FILE = "config.json", "meta_learner.pkl"
+CONFIG_FILE = "config.json"
+STALE_META_SECONDS = 3600
 
 
 class EnsembleVersionError(RuntimeError):
@@ -141,18 +146,34 @@ class EnsemblePredictor:
             "meta_learner": None,
         }
         if self.meta_learner_ is not None:
-            tmp = folder / f".{META_FILE}.tmp"
-            with open(tmp, "wb") as fh:
-                pickle.dump(self.meta_learner_, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(folder / META_FILE)
-            config["meta_learner"] = {"file": META_FILE, "sha256": sha256_file(folder / META_FILE)}
-        write_json(folder / CONFIG_FILE, config)
+            config["meta_learner"] = self._save_meta(folder)
+        write_json(folder / CONFIG_FILE, config)  # last: readers see the old config or the new one
+        self._prune_meta(folder, config["meta_learner"])
         return folder / CONFIG_FILE
+
+    def _save_meta(self, folder: Path) -> dict:
+        """Write the meta-learner under a name made from its content, so a config never points
+        at a file another save is rewriting."""
+        tmp = folder / f".meta_learner.{uuid.uuid4().hex}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(self.meta_learner_, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.flush()
+            os.fsync(fh.fileno())
+        digest = sha256_file(tmp)
+        name = f"meta_learner-{digest[:16]}.pkl"
+        os.replace(tmp, folder / name)
+        return {"file": name, "sha256": digest}
+
+    @staticmethod
+    def _prune_meta(folder: Path, current: dict | None) -> None:
+        """Remove meta-learner files no config has pointed at for an hour."""
+        keep = current["file"] if current else None
+        for path in folder.glob("meta_learner-*.pkl"):
+            if path.name != keep and time.time() - path.stat().st_mtime > STALE_META_SECONDS:
+                path.unlink(missing_ok=True)
 
     @staticmethod
     def read_config(folder: str | Path) -> dict:
-        import json
-
         path = Path(folder) / CONFIG_FILE
         if not path.exists():
             raise FileNotFoundError(f"no ensemble config at {path}: materialize the 'ensemble_config' asset first")
