@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test ui bench drift-demo clean
+.PHONY: install run test ui bench drift-demo fetch clean
 
 # Install once, again only when the dependencies change. The constraints file pins torch to
 # the version whose CPU build this project's machines offer (see README, "Installing").
@@ -40,6 +40,10 @@ bench: install
 # The monitoring loop on the embedded data: drift, the sensor, champion vs challenger.
 drift-demo: install
 	$(BIN)/python -m blofin_assets.drift_demo
+
+# Candles from BloFin into data/candles (needs the internet); then BLOFIN_CANDLES_DIR=data/candles make run
+fetch: install
+	$(BIN)/python -m blofin_assets.fetch
 
 clean:
 	rm -rf $(VENV) .dagster_home .drift_demo .pytest_cache *.egg-info

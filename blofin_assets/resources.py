@@ -13,18 +13,28 @@ import dagster as dg
 import pandas as pd
 
 from blofin_assets import settings
-from blofin_assets.market.sources import describe_source, load_candles
+from blofin_assets.market.sources import describe_source, load_candles, refresh_from_exchange
 from blofin_assets.market.synthetic import DEFAULT_SYMBOLS, SyntheticMarket
 from blofin_assets.ml.store import ModelStore
 from blofin_assets.storage.results import ResultsDB
 
 
 class CandleSource(dg.ConfigurableResource):
-    """CSV files from ``candles_dir`` (or $BLOFIN_CANDLES_DIR) when set, else the embedded
+    """Candles from an exchange when ``exchange`` is set (fetched into CSV files first), else CSV
+    files from ``candles_dir`` (or $BLOFIN_CANDLES_DIR) when set, else the embedded
     deterministic synthetic market."""
 
     candles_dir: Optional[str] = None
     symbols: Optional[list[str]] = None
+    exchange: Optional[str] = None
+    """ccxt exchange id, e.g. blofin: each run first fetches the candles newer than the CSV files
+    hold (pip install -e ".[blofin]")."""
+    timeframe: str = "1h"
+    """Exchange candles' bar size, in ccxt's notation (1m, 15m, 1h, 4h, 1d, ...)."""
+    history_days: float = 90
+    """Exchange candles: how far back the first fetch of a symbol goes."""
+    exchange_url: Optional[str] = None
+    """Exchange REST base URL instead of ccxt's (a mirror, a proxy, a test server)."""
     candles_per_symbol: int = SyntheticMarket.candles_per_symbol
     bar: str = SyntheticMarket.bar
     seed: int = SyntheticMarket.seed
@@ -46,10 +56,21 @@ class CandleSource(dg.ConfigurableResource):
             regime_changes=self.regime_changes,
         )
 
+    def _exchange_folder(self):
+        return self.candles_dir or settings.exchange_candles_dir()
+
     def describe(self) -> str:
+        if self.exchange:
+            return f"{self.exchange} via ccxt ({self.timeframe}), kept in {self._exchange_folder()}"
         return describe_source(self.candles_dir or settings.candles_dir(), self._market())
 
     def load(self) -> pd.DataFrame:
+        if self.exchange:
+            symbols = list(self.symbols or DEFAULT_SYMBOLS)
+            refresh_from_exchange(
+                self._exchange_folder(), symbols, self.exchange, self.timeframe, self.history_days, self.exchange_url
+            )
+            return load_candles(self._exchange_folder(), symbols)
         return load_candles(self.candles_dir or settings.candles_dir(), self.symbols, self._market())
 
 

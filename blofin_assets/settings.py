@@ -3,6 +3,7 @@
 BLOFIN_MODELS_DIR   trained models                  default: ./models
 BLOFIN_DB_URL       results database (SQLAlchemy)   default: sqlite:///$DAGSTER_HOME/results.db
 BLOFIN_CANDLES_DIR  folder of <SYMBOL>.csv files    default: unset -> embedded synthetic data
+                    (where exchange candles are kept: default ./data/candles)
 DAGSTER_HOME        Dagster instance folder         default: ./.dagster_home
 Read at call time, so a run sees the environment it runs in.
 """
@@ -28,3 +29,8 @@ def db_url() -> str:
 def candles_dir() -> Path | None:
     value = os.environ.get("BLOFIN_CANDLES_DIR")
     return Path(value).expanduser().absolute() if value else None
+
+
+def exchange_candles_dir() -> Path:
+    """Where candles fetched from an exchange are kept."""
+    return candles_dir() or Path("data/candles").absolute()

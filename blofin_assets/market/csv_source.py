@@ -4,6 +4,8 @@ layout ``timestamp,open,high,low,close,volume``. Timestamps are milliseconds sin
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -88,14 +90,17 @@ def read_candles_dir(folder: str | Path, symbols: list[str] | None = None) -> pd
 
 
 def write_candle_csv(candles: pd.DataFrame, folder: str | Path) -> list[Path]:
-    """Write one ccxt-layout CSV per symbol (timestamp in ms); the inverse of read_candles_dir."""
+    """Write one ccxt-layout CSV per symbol (timestamp in ms); the inverse of read_candles_dir.
+    Each file is replaced atomically: a reader sees the old file or the new one."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for symbol, group in candles.groupby("symbol"):
         out = group.loc[:, list(OHLCV_COLUMNS)].copy()
-        out["timestamp"] = out["timestamp"].map(lambda ts: int(ts.timestamp() * 1000))
+        out["timestamp"] = (out["timestamp"].astype("datetime64[ms, UTC]").astype("int64")).to_numpy()
         path = folder / f"{symbol}.csv"
-        out.to_csv(path, index=False)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        out.to_csv(tmp, index=False)
+        os.replace(tmp, path)
         written.append(path)
     return written

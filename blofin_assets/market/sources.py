@@ -1,4 +1,5 @@
-"""Where candles come from, outside of Dagster: a folder of CSV files, else the embedded market."""
+"""Where candles come from, outside of Dagster: a folder of CSV files (optionally kept up to date
+from an exchange), else the embedded market."""
 
 from __future__ import annotations
 
@@ -30,3 +31,18 @@ def describe_source(candles_dir: str | Path | None, market: SyntheticMarket | No
         return f"CSV files in {candles_dir}"
     market = market or SyntheticMarket()
     return f"synthetic (seed {market.seed}, {market.candles_per_symbol} x {market.bar} candles per symbol)"
+
+
+def refresh_from_exchange(
+    folder: str | Path,
+    symbols: list[str],
+    exchange: str = "blofin",
+    timeframe: str = "1h",
+    history_days: float = 90,
+    api_url: str | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Fetch each symbol's new candles into ``folder``; (new, total) per symbol."""
+    from blofin_assets.market.exchange import make_exchange, update_symbol
+
+    client = make_exchange(exchange, api_url)
+    return {s: update_symbol(client, folder, s, timeframe, history_days) for s in symbols}
