@@ -37,3 +37,59 @@ def equity_chart(curves: dict[str, dict[str, list[float]]], title: str) -> bytes
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return to_png(figure)
+
+
+def importance_chart(importance: dict[str, float], title: str) -> bytes:
+    """Horizontal bars, most important at the top."""
+    items = sorted(importance.items(), key=lambda kv: kv[1])
+    figure, ax = plt.subplots(figsize=(6, 0.28 * len(items) + 1))
+    ax.barh([k for k, _ in items], [v for _, v in items], color=["tab:blue" if v > 0 else "tab:gray" for _, v in items])
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel("rise in held-out loss when the feature is shuffled")
+    ax.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return to_png(figure)
+
+
+def confusion_chart(actual, predicted, labels: list[str], title: str) -> bytes:
+    """Counts of (actual, predicted) pairs, with the share of each actual row in brackets."""
+    import numpy as np
+
+    k = len(labels)
+    counts = np.zeros((k, k), dtype=int)
+    for a, p in zip(actual, predicted):
+        counts[int(a), int(p)] += 1
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    figure, ax = plt.subplots(figsize=(1.6 * k + 1.5, 1.4 * k + 1))
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, f"{counts[i, j]}\n({shares[i, j]:.0%})", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(k), labels)
+    ax.set_yticks(range(k), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("actual")
+    ax.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return to_png(figure)
+
+
+def prediction_chart(actual, predicted, title: str, unit: str) -> bytes:
+    """Predicted against actual (the diagonal is perfect), and the residuals' distribution."""
+    import numpy as np
+
+    actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    left.scatter(actual, predicted, s=4, alpha=0.4)
+    low, high = np.nanmin([actual.min(), predicted.min()]), np.nanmax([actual.max(), predicted.max()])
+    left.plot([low, high], [low, high], color="black", linewidth=0.8)
+    left.set_xlabel(f"actual {unit}")
+    left.set_ylabel(f"predicted {unit}")
+    left.set_title("predicted vs actual", fontsize=9)
+    right.hist(actual - predicted, bins=50, color="tab:gray")
+    right.axvline(0, color="black", linewidth=0.8)
+    right.set_xlabel(f"residual (actual - predicted) {unit}")
+    right.set_title("residuals", fontsize=9)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return to_png(figure)

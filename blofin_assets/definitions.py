@@ -20,8 +20,17 @@ RESOURCES = {
     "results_db": ResultsDatabase(),
 }
 
-defs = dg.Definitions(
-    assets=[
+OWNERS = ["team:blofin-ml"]
+
+
+def _owned(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """Every asset: an owner, and its stage as a tag, so the catalog can be filtered by either."""
+    return spec.merge_attributes(owners=OWNERS, tags={"stage": spec.group_name or "default"})
+
+
+ASSETS = dg.map_asset_specs(
+    _owned,
+    [
         candles,
         features,
         targets,
@@ -32,6 +41,10 @@ defs = dg.Definitions(
         signal_backtest,
         *MONITORING_ASSETS,
     ],
+)
+
+defs = dg.Definitions(
+    assets=ASSETS,
     jobs=[daily_refresh_job],
     schedules=[daily_refresh],
     sensors=[drift_sensor],

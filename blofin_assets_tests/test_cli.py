@@ -38,10 +38,14 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
     assert json.loads((models / "model_price_predictor" / "config.json").read_text())["hyperparameters"]["epochs"] == 5
     assert (models / "ensemble" / "config.json").exists()
 
-    # The run is stored in the DAGSTER_HOME instance, so the UI shows it afterwards.
+    # The run is stored in the DAGSTER_HOME instance, so the UI shows it afterwards, with the
+    # progress of the long steps in its log.
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
         assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
+        log = [entry.user_message for entry in instance.all_logs(runs[0].run_id)]
+        assert any("price_predictor epoch 5/5: train MSE" in line for line in log)
+        assert any("risk_scorer walk-forward fold 4/4" in line for line in log)
 
     # The README's Python example: load an asset value from the instance, predict from a row.
     features = defs.load_asset_value("features", instance=dg.DagsterInstance.get())

@@ -89,3 +89,16 @@ def test_the_sensor_watches_drift_decisions_and_can_retrain_every_model():
     job = defs.resolve_job_def(target.job_name)
     targets = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
     assert set(MODEL_NAMES) <= targets and "ensemble_config" in targets and "candles" not in targets
+
+
+def test_every_asset_reads_well_in_the_graph():
+    graph = defs.resolve_asset_graph()
+    groups = set()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        spec = defs.get_assets_def(key).specs_by_key[key]
+        assert spec.description and len(spec.description.splitlines()) == 1, key
+        assert spec.owners == ["team:blofin-ml"] and spec.tags["stage"] == node.group_name
+        assert node.kinds, key
+        groups.add(node.group_name)
+    assert groups == {"data", "features", "training", "evaluation", "ensemble", "monitoring"}

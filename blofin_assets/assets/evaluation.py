@@ -2,9 +2,12 @@
 control and the leakage audit as an asset check), and the comparison of all five."""
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
 from blofin_assets.assets.markdown import finite, md_table
+from blofin_assets.charts import confusion_chart, importance_chart, markdown_image, prediction_chart
+from blofin_assets.market.targets import MOMENTUM_STATES
 from blofin_assets.ml.dataset import TargetSet, model_table
 from blofin_assets.ml.evaluation import Evaluation, ValidationSettings, evaluate_model
 from blofin_assets.ml.leakage import AuditBounds
@@ -92,7 +95,7 @@ def validation_asset(model_name: str) -> dg.AssetsDefinition:
         finally:
             db.dispose()
 
-        yield dg.Output(evaluation, metadata=_metadata(report))
+        yield dg.Output(evaluation, metadata={**_metadata(report), **_charts(report, evaluation.predictions)})
         audit = report["audit"]
         yield dg.AssetCheckResult(
             check_name=LEAKAGE_CHECK,
@@ -137,6 +140,25 @@ def _metadata(report: dict) -> dict:
         metadata["walk_forward_skill_std"] = finite(summary["skill"]["std"])
         metadata["walk_forward"] = dg.MetadataValue.md(md_table(walk_forward_table(report)))
     return {k: v for k, v in metadata.items() if v is not None}
+
+
+def _charts(report: dict, predictions: pd.DataFrame) -> dict:
+    """Feature importance, and a confusion matrix (classifiers) or predicted vs actual with
+    residuals (regressors; the price model in log returns, so symbols share one scale)."""
+    name = report["model_name"]
+    charts = {
+        "feature_importance": importance_chart(report["feature_importance"], f"{name}: permutation importance, held-out rows")
+    }
+    actual, predicted = predictions["actual"], predictions["predicted"]
+    if report["task"] == "classification":
+        labels = list(MOMENTUM_STATES) if name == "momentum_classifier" else ["DOWN", "UP"]
+        charts["confusion_matrix"] = confusion_chart(actual, predicted, labels, f"{name}: held-out rows")
+    else:
+        unit = {"risk_scorer": "risk (0-100)", "volatility_regressor": "volatility"}.get(name, "log return")
+        if name == "price_predictor":
+            actual, predicted = np.log(actual / predictions["close"]), np.log(predicted / predictions["close"])
+        charts["predicted_vs_actual"] = prediction_chart(actual, predicted, f"{name}: held-out rows", unit)
+    return {key: dg.MetadataValue.md(markdown_image(png, key.replace("_", " "))) for key, png in charts.items()}
 
 
 VALIDATION_ASSETS = [validation_asset(name) for name in MODEL_NAMES]

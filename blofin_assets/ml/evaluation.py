@@ -8,6 +8,7 @@ import pandas as pd
 
 from blofin_assets.ml.leakage import AuditBounds, audit, shuffled_target_control
 from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.splits import TEST
 from blofin_assets.ml.validation import validate_model
 from blofin_assets.ml.walk_forward import walk_forward_evaluation
 
@@ -18,6 +19,7 @@ class Evaluation:
 
     report: dict  # JSON-ready: holdout, walk-forward, control, audit
     oof: pd.DataFrame | None  # out-of-fold ensemble outputs from the walk-forward folds
+    predictions: pd.DataFrame | None = None  # held-out rows: symbol, timestamp, close, actual, predicted
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,10 @@ def evaluate_model(
     """The validation of a trained ``model``: held-out metrics beside baselines,
     walk-forward metrics (retraining with ``hyperparameters`` per fold), the shuffled-target
     control for the direction model, and the leakage audit over all of it."""
-    report = validate_model(model, table)
+    test = table[table["split"] == TEST]
+    predicted = model.predict(test)
+    predictions = test[["symbol", "timestamp", "close"]].assign(actual=test[model.target].to_numpy(), predicted=predicted)
+    report = validate_model(model, table, predicted=predicted)
     oof = None
     if settings.folds > 0:
         walk_forward = walk_forward_evaluation(
@@ -52,4 +57,4 @@ def evaluate_model(
             hyperparameters, table, horizon, sigmas=settings.bounds.control_sigmas
         )
     report["audit"] = audit(report, settings.bounds)
-    return Evaluation(report, oof)
+    return Evaluation(report, oof, predictions.reset_index(drop=True))

@@ -51,13 +51,16 @@ def direction_skill(report: dict) -> float | None:
     return pooled["skill"]
 
 
-def validate_model(model: CandleModel, table: pd.DataFrame, *, importance_rows: int = 1000) -> dict:
-    """Score ``model`` on the test rows of ``table`` (never trained on, after the purge gap)."""
+def validate_model(
+    model: CandleModel, table: pd.DataFrame, *, importance_rows: int = 1000, predicted: np.ndarray | None = None
+) -> dict:
+    """Score ``model`` on the test rows of ``table`` (never trained on, after the purge gap).
+    ``predicted``: the model's predictions for those rows, if already made."""
     test = table[table["split"] == TEST]
     train = table[table["split"] == TRAIN]
     if test.empty:
         raise ValueError(f"{model.name}: no test rows to validate on")
-    predicted = model.predict(test)
+    predicted = model.predict(test) if predicted is None else predicted
     realized = np.log(test["target_price"] / test["close"]).to_numpy()
     score = model.direction_score(test)
     report = {

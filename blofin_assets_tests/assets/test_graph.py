@@ -136,6 +136,12 @@ def test_materializations_carry_row_counts_windows_and_metrics(graph):
     assert {"estimator", "version", "path", "n_train", "train_window"} <= set(metadata["risk_scorer"])
     assert {"accuracy", "baseline_accuracy", "skill", "metrics"} <= set(metadata["direction_predictor_validation"])
     assert {"mae", "baseline_mae", "skill"} <= set(metadata["volatility_regressor_validation"])
+    image = "](data:image/png;base64,"
+    for name in MODEL_NAMES:
+        validation = metadata[f"{name}_validation"]
+        chart = "confusion_matrix" if name in ("direction_predictor", "momentum_classifier") else "predicted_vs_actual"
+        assert image in validation["feature_importance"].value and image in validation[chart].value
+        assert "walk_forward" in validation and validation["walk_forward_skill_std"].value >= 0
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
