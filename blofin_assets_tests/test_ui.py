@@ -1,0 +1,222 @@
+"""The Dagster UI as users see it: dagster-webserver on a loopback port, the asset graph opened
+in headless Chromium through Playwright, and a materialization launched through the GraphQL API
+the Materialize button uses. Screenshots go to test-artifacts/."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from blofin_assets.definitions import defs
+from blofin_assets_tests.services import require
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+WEBSERVER = Path(sys.executable).with_name("dagster-webserver")
+CHROMIUM = os.environ.get("BLOFIN_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The project's instance settings, but runs launched from the UI start at once: there is no
+# daemon in this test to take them off a queue.
+INSTANCE = """
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: DefaultRunCoordinator
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(url: str, query: str, variables: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        f"{url}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.loads(response.read())
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+@pytest.fixture
+def webserver(isolated_env):
+    if not Path(CHROMIUM).exists():
+        require("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        require("Playwright", "pip install playwright")
+    (Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").write_text(INSTANCE)
+    port = free_port()
+    log = open(isolated_env / "webserver.log", "w")
+    process = subprocess.Popen(
+        [str(WEBSERVER), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/server_info", timeout=2)
+                break
+            except OSError:
+                assert process.poll() is None, (isolated_env / "webserver.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "dagster-webserver did not answer in 120 s"
+                time.sleep(0.5)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.e2e
+def test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui(webserver, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    expected = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    parents = {
+        key.to_user_string(): {p.to_user_string() for p in defs.resolve_asset_graph().get(key).parent_keys}
+        for key in defs.resolve_asset_graph().get_all_asset_keys()
+    }
+    nodes = graphql(webserver, "{ assetNodes { assetKey { path } dependencyKeys { path } groupName } }")["assetNodes"]
+    served = {"/".join(n["assetKey"]["path"]): {"/".join(d["path"]) for d in n["dependencyKeys"]} for n in nodes}
+    assert served == parents  # every asset, with exactly its lineage
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    location = location_name(webserver)
+    groups = {}
+    for node in nodes:
+        groups.setdefault(node["groupName"], set()).add("/".join(node["assetKey"]["path"]))
+    children = {name: {c for c, ps in served.items() if name in ps} for name in served}
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg-config"), "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, **env})
+        # Tall enough that the largest group's graph is drawn whole (off-screen nodes are not).
+        page = browser.new_page(viewport={"width": 2000, "height": 4200})
+        assert set(groups) == {"data", "features", "training", "evaluation", "ensemble", "monitoring"}
+        for group, names in sorted(groups.items()):
+            # Each group's lineage view: its assets as nodes, their neighbours in other groups
+            # as links on the edges that lead to them.
+            neighbours = set().union(*(served[n] | children[n] for n in names))
+            page.goto(f"{webserver}/locations/{location}/asset-groups/{group}/lineage", wait_until="networkidle")
+            wait_for_text(page, names | neighbours)
+            page.screenshot(path=str(ARTIFACTS / f"ui-lineage-{group}.png"))
+
+        run_id = launch(webserver, ["candles", "features"])
+        wait_for_success(webserver, run_id)
+        page.set_viewport_size({"width": 1800, "height": 1200})
+        page.goto(f"{webserver}/assets/candles", wait_until="networkidle")
+        # Materialized by that run: 2 symbols x 500 candles, the row count it recorded.
+        text = wait_for_text(page, {"1,000"})
+        assert "Latest materialization" in text and "Never materialized" not in text
+        page.screenshot(path=str(ARTIFACTS / "ui-candles-materialized.png"))
+        browser.close()
+    for name in ("candles", "features"):
+        data = graphql(
+            webserver,
+            "query ($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode { assetMaterializations(limit: 1) { runId } } } }",
+            {"key": {"path": [name]}},
+        )
+        assert data["assetNodeOrError"]["assetMaterializations"][0]["runId"] == run_id
+    assert expected == set(served)
+
+
+def location_name(url: str) -> str:
+    data = graphql(url, "{ workspaceOrError { ... on Workspace { locationEntries { name } } } }")
+    return data["workspaceOrError"]["locationEntries"][0]["name"]
+
+
+def wait_for_text(page, words: set[str], timeout: float = 60) -> str:
+    """The page's text once every word shows and no node still says Loading (polled here:
+    the UI's content security policy forbids Playwright's in-page wait functions)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        skip = page.get_by_role("button", name="Skip")  # the community sign-up dialog
+        if skip.count():
+            skip.first.click()
+        text = page.inner_text("body")
+        missing = {word for word in words if not shown(word, text)}
+        if not missing and "Loading" not in text:
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not shown after {timeout} s: {sorted(missing)}")
+        time.sleep(0.5)
+
+
+def shown(name: str, text: str) -> bool:
+    """The UI shortens long names in links: "volatility_regress…_validation" shows
+    volatility_regressor_validation."""
+    for token in text.split():
+        if token == name:
+            return True
+        if "\u2026" in token:
+            head, _, tail = token.partition("\u2026")
+            if name.startswith(head) and name.endswith(tail) and len(head) >= 8:
+                return True
+    return False
+
+
+def launch(url: str, assets: list[str]) -> str:
+    mutation = """
+    mutation ($params: ExecutionParams!) {
+      launchPipelineExecution(executionParams: $params) {
+        __typename
+        ... on LaunchRunSuccess { run { runId } }
+        ... on PythonError { message }
+        ... on RunConfigValidationInvalid { errors { message } }
+        ... on InvalidSubsetError { message }
+      }
+    }"""
+    params = {
+        "selector": {
+            "repositoryLocationName": location_name(url),
+            "repositoryName": "__repository__",
+            "pipelineName": "__ASSET_JOB",
+            "assetSelection": [{"path": [a]} for a in assets],
+        },
+        "runConfigData": {
+            "resources": {"candle_source": {"config": {"candles_per_symbol": 500, "symbols": ["BTC-USDT", "ETH-USDT"]}}}
+        },
+        "mode": "default",
+    }
+    result = graphql(url, mutation, {"params": params})["launchPipelineExecution"]
+    assert result["__typename"] == "LaunchRunSuccess", result
+    return result["run"]["runId"]
+
+
+def wait_for_success(url: str, run_id: str, timeout: float = 180) -> None:
+    query = "query ($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = graphql(url, query, {"id": run_id})["runOrError"]["status"]
+        if status == "SUCCESS":
+            return
+        assert status not in ("FAILURE", "CANCELED"), status
+        time.sleep(1)
+    raise AssertionError(f"run {run_id} did not succeed in {timeout} s")
+
