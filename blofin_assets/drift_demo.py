@@ -16,6 +16,7 @@ project's models are untouched. To look at it in the UI afterwards:
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -42,7 +43,10 @@ def _say(step: str) -> None:
     print(f"\n=== {step}", flush=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candles", type=int, default=BASE_CANDLES, help="hourly candles per symbol to train on")
+    base = parser.parse_args(argv).candles
     _prepare()
     import dagster as dg
 
@@ -68,20 +72,20 @@ def main() -> int:
         return result
 
     with dg.DagsterInstance.get() as instance:
-        _say(f"1. training and validating on {BASE_CANDLES} hourly candles per symbol")
-        dg.materialize(defs.assets, instance=instance, resources=RESOURCES, run_config=source(BASE_CANDLES))
+        _say(f"1. training and validating on {base} hourly candles per symbol")
+        dg.materialize(defs.assets, instance=instance, resources=RESOURCES, run_config=source(base))
         daily = defs.resolve_job_def("daily_refresh_job")
         cursor = tick(instance, None).cursor
 
         _say("2. two weeks later: daily refresh, same market")
-        daily.execute_in_process(instance=instance, resources=RESOURCES, run_config=source(BASE_CANDLES + TWO_WEEKS))
+        daily.execute_in_process(instance=instance, resources=RESOURCES, run_config=source(base + TWO_WEEKS))
         cursor = tick(instance, cursor).cursor or cursor
 
         start = pd.Timestamp(SyntheticMarket.start)
-        shift_at = (start + pd.Timedelta(hours=BASE_CANDLES + TWO_WEEKS)).isoformat()
+        shift_at = (start + pd.Timedelta(hours=base + TWO_WEEKS)).isoformat()
         _say(f"3. two more weeks; volatility tripled from {shift_at}: daily refresh")
         daily.execute_in_process(
-            instance=instance, resources=RESOURCES, run_config=source(BASE_CANDLES + 2 * TWO_WEEKS, shift_at)
+            instance=instance, resources=RESOURCES, run_config=source(base + 2 * TWO_WEEKS, shift_at)
         )
         result = tick(instance, cursor)
         cursor = result.cursor or cursor

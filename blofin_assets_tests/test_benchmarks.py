@@ -1,0 +1,41 @@
+"""`make bench` runs and reports every figure it promises (speed targets are the benchmark's
+business, not a test's: nothing here is timed)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def last_json(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.e2e
+def test_the_graph_benchmark_reports_time_and_memory_per_asset():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.graph", "--sizes", "3000"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (result,) = last_json(done.stdout)["results"]
+    assert result["success"] and result["total_candles"] == 3000
+    assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 20
+    assert result["peak_rss_mb"] > 0 and all(v > 0 for v in result["asset_peak_rss_mb"].values() if v is not None)
+    assert "candles" in done.stdout and "MB" in done.stdout
+
+
+@pytest.mark.e2e
+def test_the_prediction_benchmark_reports_latency_and_throughput():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.predict", "--calls", "1000"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = last_json(done.stdout)
+    assert figures["calls"] == 1000 and 0 < figures["single_row_ms"]["p50"] <= figures["single_row_ms"]["p99"]
+    assert figures["batch_rows_per_second"] > 0 and len(figures["member_p50_ms"]) == 5

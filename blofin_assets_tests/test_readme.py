@@ -1,0 +1,141 @@
+"""Every command in the README is exercised: run here, or by the test named for it. A command
+added to the README without either fails this test."""
+
+import importlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from blofin_assets.definitions import defs
+from blofin_assets.ml.models import MODEL_NAMES
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+README = (PROJECT_ROOT / "README.md").read_text()
+BIN = Path(sys.executable).parent
+
+# Commands that other tests run, and where.
+COVERED_BY = {
+    "make run": "test_cli::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
+    "make test": "CI: .ci/run",
+    "make ui": "test_ui::test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui",
+    "make bench": "test_benchmarks::test_the_graph_benchmark_reports_time_and_memory_per_asset",
+    "make drift-demo": "test_drift_demo::test_the_demo_shows_the_sensor_firing_only_on_drift_and_the_models_retraining",
+    "make fetch": "market.test_exchange::test_the_fetch_command",
+    "BLOFIN_CANDLES_DIR=data/candles make run": "test_cli::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
+    "BLOFIN_CANDLES_DIR=/data/candles make run": "test_cli::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
+    ".venv/bin/python -m blofin_assets.fetch --symbol BTC-USDT --timeframe 15m --days 30 --out data/candles": "market.test_exchange::test_the_fetch_command",
+    "export BLOFIN_DB_URL=postgresql+psycopg://user:password@127.0.0.1:5432/blofin": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
+    "mkdir -p $DAGSTER_HOME && cp config/dagster-postgres.yaml $DAGSTER_HOME/dagster.yaml": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
+    "export DAGSTER_PG_URL=postgresql+psycopg2://user:password@127.0.0.1:5432/dagster": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
+}
+# Commands run by test_the_commands_run_here below.
+RUN_HERE = {
+    "dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions",
+    ".venv/bin/python -m blofin_assets.predict",
+    ".venv/bin/python -m blofin_assets.predict --symbol BTC-USDT",
+    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml",
+}
+# What the make targets run: the commands the tests above run.
+MAKE_RECIPES = {
+    "run": ["$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions", "$(BIN)/python -m blofin_assets.summary"],
+    "test": ["$(BIN)/python -m pytest"],
+    "ui": ["$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1"],
+    "bench": ["$(BIN)/python -m benchmarks.graph", "$(BIN)/python -m benchmarks.predict"],
+    "drift-demo": ["$(BIN)/python -m blofin_assets.drift_demo"],
+    "fetch": ["$(BIN)/python -m blofin_assets.fetch"],
+}
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def commands() -> set[str]:
+    found = set()
+    for block in blocks("bash"):
+        for line in block.splitlines():
+            command = re.sub(r"\s+#.*$", "", line).strip()
+            if command:
+                found.add(command)
+    return found
+
+
+def recipe(target: str) -> list[str]:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    match = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert match, f"no make target {target}"
+    return [line.strip() for line in match.group(1).splitlines()]
+
+
+def test_every_readme_command_is_exercised():
+    assert commands() == set(COVERED_BY) | RUN_HERE
+    for command, where in COVERED_BY.items():
+        if where.startswith("CI"):
+            assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+            continue
+        module, test = where.split("::")
+        assert callable(getattr(importlib.import_module(f"blofin_assets_tests.{module}"), test)), where
+
+
+def test_make_targets_run_what_their_tests_run():
+    for target, lines in MAKE_RECIPES.items():
+        assert recipe(target) == lines, target
+
+
+def test_the_run_config_in_the_readme_is_valid():
+    (config,) = blocks("yaml")
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = dg.validate_run_config(job, yaml.safe_load(config))
+    assert result  # raises DagsterInvalidConfigError, naming the key, when not
+
+
+def run(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    argv = shlex.split(command)
+    if argv[0].startswith(".venv/bin/"):
+        argv[0] = str(BIN / argv[0].removeprefix(".venv/bin/"))
+    elif argv[0] == "dagster":
+        argv[0] = str(BIN / "dagster")
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=900, env=os.environ.copy())
+
+
+@pytest.mark.e2e
+def test_the_commands_run_here(isolated_env, monkeypatch):
+    # As a user would after `make run`: the same instance, models in ./models.
+    work = isolated_env / "project"
+    work.mkdir()
+    monkeypatch.setenv("BLOFIN_MODELS_DIR", str(work / "models"))
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
+    small = {
+        "resources": {"candle_source": {"config": {"candles_per_symbol": 700}}},
+        "ops": {"price_predictor": {"config": {"epochs": 5}}},
+    }
+    (work / "run.yaml").write_text(yaml.safe_dump(small))
+    done = run(".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml", work)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    done = run("dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions", work)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with dg.DagsterInstance.get() as instance:
+        latest = instance.get_runs(limit=1)[0]
+        materialized = {r.asset_key.to_user_string() for r in instance.get_records_for_run(latest.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records}
+    assert {"risk_scorer", "risk_scorer_validation", "ensemble_config", "model_performance"} <= materialized
+    assert "direction_predictor" not in materialized
+
+    for command in (".venv/bin/python -m blofin_assets.predict", ".venv/bin/python -m blofin_assets.predict --symbol BTC-USDT"):
+        done = run(command, work)
+        assert done.returncode == 0, done.stderr
+        assert '"ensemble"' in done.stdout
+
+    # The README's Python, as written, in that project folder.
+    monkeypatch.chdir(work)
+    namespace: dict = {}
+    for code in blocks("python"):
+        exec(compile(code, "README.md", "exec"), namespace)
+    assert set(namespace["ensemble"].members) == set(MODEL_NAMES)
