@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from blofin_assets.definitions import defs
+from blofin_assets.definitions import RESOURCES, defs
 from blofin_assets.ml.models import MODEL_NAMES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -139,3 +139,24 @@ def test_the_commands_run_here(isolated_env, monkeypatch):
     for code in blocks("python"):
         exec(compile(code, "README.md", "exec"), namespace)
     assert set(namespace["ensemble"].members) == set(MODEL_NAMES)
+
+
+def test_the_readme_names_every_config_field():
+    (config,) = blocks("yaml")
+    documented = yaml.safe_load(config)
+    job = defs.resolve_implicit_global_asset_job_def()
+    schema = job.run_config_schema.config_type
+    for section in ("resources", "ops"):
+        for name, field in schema.fields[section].config_type.fields.items():
+            if section == "resources" and name not in RESOURCES:
+                continue  # Dagster's own io_manager
+            inner = field.config_type.fields.get("config")
+            if inner is None or not hasattr(inner.config_type, "fields"):
+                continue
+            fields = set(inner.config_type.fields)
+            if name.endswith("_validation"):
+                name = "direction_predictor_validation"  # documented once for all five
+            if not fields:
+                continue
+            shown = set((documented[section].get(name) or {}).get("config", {}))
+            assert fields <= shown, f"{section}.{name}: {sorted(fields - shown)} not in the README"
