@@ -23,6 +23,11 @@ import time
 from pathlib import Path
 
 SYMBOLS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
+
+
+def symbols_for(count: int) -> tuple[str, ...]:
+    """The three real-looking symbols, then generic ones (the synthetic market makes any)."""
+    return (SYMBOLS + tuple(f"S{i:02d}-USDT" for i in range(count)))[:count]
 DEFAULT_SIZES = (5_000, 50_000, 100_000)
 TARGET_100K_SECONDS = 60.0
 
@@ -59,19 +64,20 @@ class RssSampler(threading.Thread):
         return max(inside) if inside else None
 
 
-def run_one(total_candles: int) -> dict:
+def run_one(total_candles: int, n_symbols: int = 3) -> dict:
     """Materialize the graph once in this process; return the figures."""
     import dagster as dg
 
     from blofin_assets.definitions import defs
     from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
 
-    per_symbol = -(-total_candles // len(SYMBOLS))
+    symbols = symbols_for(n_symbols)
+    per_symbol = -(-total_candles // len(symbols))
     sampler = RssSampler() if Path("/proc/self/statm").exists() else None
 
     with tempfile.TemporaryDirectory() as tmp:
         resources = {
-            "candle_source": CandleSource(symbols=list(SYMBOLS), candles_per_symbol=per_symbol),
+            "candle_source": CandleSource(symbols=list(symbols), candles_per_symbol=per_symbol),
             "model_store": ModelStoreResource(models_dir=f"{tmp}/models"),
             "results_db": ResultsDatabase(url=f"sqlite:///{tmp}/results.db"),
         }
@@ -102,7 +108,8 @@ def run_one(total_candles: int) -> dict:
             if "estimator" in meta:
                 estimators[event.asset_key.to_user_string()] = meta["estimator"].value
     return {
-        "total_candles": per_symbol * len(SYMBOLS),
+        "total_candles": per_symbol * len(symbols),
+        "symbols": len(symbols),
         "wall_seconds": round(wall, 2),
         "asset_seconds": {k: round(v, 3) for k, v in steps.items()},
         "asset_peak_rss_mb": {k: (round(v, 1) if v else None) for k, v in step_peaks.items()},
@@ -115,17 +122,18 @@ def run_one(total_candles: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    parser.add_argument("--symbols", type=int, default=3, help="symbols the candles are spread over")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.one)))
+        print(json.dumps(run_one(args.one, args.symbols)))
         return 0
 
     results = []
     for size in args.sizes:
         print(f"benchmark: whole graph on {size:,} candles ...", flush=True)
         done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.graph", "--one", str(size)],
+            [sys.executable, "-m", "benchmarks.graph", "--one", str(size), "--symbols", str(args.symbols)],
             capture_output=True,
             text=True,
             cwd=Path(__file__).resolve().parents[1],

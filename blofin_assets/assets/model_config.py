@@ -76,6 +76,7 @@ class MomentumConfig(ScalableConfig):
     """RBF kernel width; default 'scale' = 1 / (n_features * variance)."""
     n_components: int = _default(MomentumClassifier, "n_components")
     sgd_epochs: int = _default(MomentumClassifier, "sgd_epochs")
+    scalable_max_rows: int = _default(MomentumClassifier, "scalable_max_rows")
     calibration_fraction: float = _default(MomentumClassifier, "calibration_fraction")
 
     def params(self) -> dict:
