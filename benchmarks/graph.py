@@ -1,162 +1,130 @@
-"""`make bench`: the whole asset graph on synthetic data at several sizes.
+"""`make bench`, part one: the whole asset graph on synthetic data.
 
-Each size runs in its own process (so peak memory is that size's own) and materializes every
-asset in-process on a throwaway instance and models folder. Prints per size the wall time of
-the run, each asset's compute time and the peak resident memory of the process while that
-asset ran (sampled every 20 ms from /proc), then one JSON line with all figures.
+1. At 5k, 50k and 100k candles (3 symbols): wall time, each asset's time and peak memory
+   (target: 100k in under 60 s).
+2. At 20k candles, the project's configuration against the original pipeline's (every model
+   on its exact estimator), same data, same code path: the ratio of wall times and each
+   model's held-out skill for both (target: at least 5x faster, skill no worse than the
+   original's beyond two walk-forward standard deviations).
+3. At 1M candles (20 symbols x 50k): wall time and peak memory (targets: under 5 minutes,
+   under 4 GB).
+Each run is a fresh process, so its peak memory is its own. One JSON line with every figure
+comes last.
 
-    python -m benchmarks.graph                  # 5k, 50k, 100k candles in total
-    python -m benchmarks.graph --sizes 20000
+    python -m benchmarks.graph                                  # all of it (about 15 minutes)
+    python -m benchmarks.graph --sizes 20000 --compare-at 0 --scale-candles 0
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import subprocess
 import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 
-SYMBOLS = ("BTC-USDT", "ETH-USDT", "SOL-USDT")
+from benchmarks.measure import run_graph
 
-
-def symbols_for(count: int) -> tuple[str, ...]:
-    """The three real-looking symbols, then generic ones (the synthetic market makes any)."""
-    return (SYMBOLS + tuple(f"S{i:02d}-USDT" for i in range(count)))[:count]
 DEFAULT_SIZES = (5_000, 50_000, 100_000)
 TARGET_100K_SECONDS = 60.0
+TARGET_SPEEDUP = 5.0
+TARGET_SCALE_SECONDS, TARGET_SCALE_MB = 300.0, 4096.0
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+def measured(size: int, symbols: int, original: bool = False) -> dict:
+    """run_graph in a fresh process (its own peak memory)."""
+    command = [sys.executable, "-m", "benchmarks.graph", "--one", str(size), "--symbols", str(symbols)]
+    done = subprocess.run(
+        command + (["--original"] if original else []),
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    if done.returncode != 0:
+        errors = [line for line in done.stderr.splitlines() if " - DEBUG - " not in line]
+        raise RuntimeError("\n".join(errors[-60:]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-class RssSampler(threading.Thread):
-    """Samples this process's resident memory so each step's peak can be read afterwards."""
-
-    def __init__(self, every: float = 0.02):
-        super().__init__(daemon=True)
-        self.every = every
-        self.samples: list[tuple[float, float]] = []
-        self._done = threading.Event()
-
-    @staticmethod
-    def rss_mb() -> float:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-    def run(self) -> None:
-        while not self._done.is_set():
-            self.samples.append((time.time(), self.rss_mb()))
-            time.sleep(self.every)
-
-    def stop(self) -> None:
-        self._done.set()
-        self.join()
-
-    def peak_between(self, start: float, end: float) -> float | None:
-        inside = [mb for t, mb in self.samples if start <= t <= end]
-        return max(inside) if inside else None
+def show(figures: dict) -> None:
+    print(f"  wall {figures['wall_seconds']:.1f} s, peak memory {figures['peak_rss_mb']:.0f} MB")
+    for asset, seconds in sorted(figures["asset_seconds"].items(), key=lambda kv: -kv[1]):
+        estimator = figures["estimators"].get(asset, "")
+        peak = figures["asset_peak_rss_mb"].get(asset)
+        memory = f"{peak:6.0f} MB" if peak else "     - MB"
+        print(f"    {asset:32s} {seconds:7.2f} s {memory}  {estimator}")
 
 
-def run_one(total_candles: int, n_symbols: int = 3) -> dict:
-    """Materialize the graph once in this process; return the figures."""
-    import dagster as dg
-
-    from blofin_assets.definitions import defs
-    from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
-
-    symbols = symbols_for(n_symbols)
-    per_symbol = -(-total_candles // len(symbols))
-    sampler = RssSampler() if Path("/proc/self/statm").exists() else None
-
-    with tempfile.TemporaryDirectory() as tmp:
-        resources = {
-            "candle_source": CandleSource(symbols=list(symbols), candles_per_symbol=per_symbol),
-            "model_store": ModelStoreResource(models_dir=f"{tmp}/models"),
-            "results_db": ResultsDatabase(url=f"sqlite:///{tmp}/results.db"),
+def compare(ours: dict, original: dict) -> dict:
+    """Speed-up, and per model whether our held-out skill is no worse beyond the noise."""
+    rows = {}
+    for name, mine in ours["models"].items():
+        theirs = original["models"][name]
+        noise = 2 * max(mine["wf_skill_std"] or 0.0, theirs["wf_skill_std"] or 0.0)
+        rows[name] = {
+            "metric": mine["metric"],
+            "project": mine["value"],
+            "original": theirs["value"],
+            "project_skill": mine["skill"],
+            "original_skill": theirs["skill"],
+            "noise": noise,
+            "no_worse": mine["skill"] >= theirs["skill"] - noise,
         }
-        instance = dg.DagsterInstance.ephemeral(tempdir=tmp)
-        if sampler:
-            sampler.start()
-        start = time.perf_counter()
-        result = dg.materialize(defs.assets, resources=resources, instance=instance)
-        wall = time.perf_counter() - start
-        if sampler:
-            sampler.stop()
-        steps: dict[str, float] = {}
-        step_peaks: dict[str, float | None] = {}
-        started: dict[str, float] = {}
-        for entry in instance.all_logs(result.run_id):
-            event = entry.dagster_event
-            if event is None or event.step_key is None:
-                continue
-            if event.event_type_value == "STEP_START":
-                started[event.step_key] = entry.timestamp
-            elif event.event_type_value == "STEP_SUCCESS":
-                steps[event.step_key] = entry.timestamp - started[event.step_key]
-                if sampler:
-                    step_peaks[event.step_key] = sampler.peak_between(started[event.step_key], entry.timestamp)
-        estimators = {}
-        for event in result.get_asset_materialization_events():
-            meta = event.materialization.metadata
-            if "estimator" in meta:
-                estimators[event.asset_key.to_user_string()] = meta["estimator"].value
+    speedup = original["wall_seconds"] / ours["wall_seconds"]
     return {
-        "total_candles": per_symbol * len(symbols),
-        "symbols": len(symbols),
-        "wall_seconds": round(wall, 2),
-        "asset_seconds": {k: round(v, 3) for k, v in steps.items()},
-        "asset_peak_rss_mb": {k: (round(v, 1) if v else None) for k, v in step_peaks.items()},
-        "peak_rss_mb": round(_peak_mb(), 1),
-        "estimators": estimators,
-        "success": result.success,
+        "candles": ours["total_candles"],
+        "project_seconds": ours["wall_seconds"],
+        "original_seconds": original["wall_seconds"],
+        "speedup": round(speedup, 2),
+        "models": rows,
+        "met": speedup >= TARGET_SPEEDUP and all(r["no_worse"] for r in rows.values()),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
-    parser.add_argument("--symbols", type=int, default=3, help="symbols the candles are spread over")
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES))
+    parser.add_argument("--symbols", type=int, default=3, help="symbols the candles of --sizes are spread over")
+    parser.add_argument("--compare-at", type=int, default=20_000, help="candles for the comparison (0: skip)")
+    parser.add_argument("--scale-candles", type=int, default=1_000_000, help="candles for the scale run (0: skip)")
+    parser.add_argument("--scale-symbols", type=int, default=20)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--original", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.one, args.symbols)))
+        print(json.dumps(run_graph(args.one, args.symbols, args.original)))
         return 0
 
-    results = []
+    report: dict = {"benchmark": "graph", "results": []}
     for size in args.sizes:
         print(f"benchmark: whole graph on {size:,} candles ...", flush=True)
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.graph", "--one", str(size), "--symbols", str(args.symbols)],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).resolve().parents[1],
-        )
-        if done.returncode != 0:
-            errors = [line for line in done.stderr.splitlines() if " - DEBUG - " not in line]
-            print("\n".join(errors[-60:]), file=sys.stderr)
-            return 1
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
-        results.append(figures)
-        print(f"  wall {figures['wall_seconds']:.1f} s, peak memory {figures['peak_rss_mb']:.0f} MB")
-        for asset, seconds in sorted(figures["asset_seconds"].items(), key=lambda kv: -kv[1]):
-            estimator = figures["estimators"].get(asset, "")
-            peak = figures["asset_peak_rss_mb"].get(asset)
-            memory = f"{peak:6.0f} MB" if peak else "     - MB"
-            print(f"    {asset:32s} {seconds:7.2f} s {memory}  {estimator}")
-    largest = max(results, key=lambda r: r["total_candles"])
-    verdict = {
-        "target_100k_seconds": TARGET_100K_SECONDS,
-        "met": all(r["wall_seconds"] < TARGET_100K_SECONDS for r in results if r["total_candles"] <= 100_002),
-    }
-    print(f"largest size: {largest['total_candles']:,} candles in {largest['wall_seconds']:.1f} s")
-    print(json.dumps({"benchmark": "graph", "results": results, **verdict}))
+        figures = measured(size, args.symbols)
+        report["results"].append(figures)
+        show(figures)
+    report["target_100k_met"] = all(
+        r["wall_seconds"] < TARGET_100K_SECONDS for r in report["results"] if r["total_candles"] <= 100_002
+    )
+    if args.compare_at:
+        print(f"benchmark: {args.compare_at:,} candles, project configuration against the original ...", flush=True)
+        ours, original = measured(args.compare_at, 3), measured(args.compare_at, 3, original=True)
+        comparison = compare(ours, original)
+        report["comparison"] = {**comparison, "project_run": ours, "original_run": original}
+        print(f"  project {ours['wall_seconds']:.1f} s, original {original['wall_seconds']:.1f} s: "
+              f"{comparison['speedup']:.1f}x faster (target {TARGET_SPEEDUP:g}x)")
+        print(f"    {'model':22s} {'metric':8s} {'project':>10s} {'original':>10s}  skill project / original (noise)")
+        for name, row in comparison["models"].items():
+            verdict = "" if row["no_worse"] else "  WORSE"
+            print(f"    {name:22s} {row['metric']:8s} {row['project']:10.4g} {row['original']:10.4g}  "
+                  f"{row['project_skill']:+.3f} / {row['original_skill']:+.3f} (+-{row['noise']:.3f}){verdict}")
+    if args.scale_candles:
+        print(f"benchmark: {args.scale_candles:,} candles over {args.scale_symbols} symbols ...", flush=True)
+        scale = measured(args.scale_candles, args.scale_symbols)
+        report["scale"] = {
+            **scale,
+            "met": scale["wall_seconds"] < TARGET_SCALE_SECONDS and scale["peak_rss_mb"] < TARGET_SCALE_MB,
+        }
+        show(scale)
+    print(json.dumps(report))
     return 0
 
 

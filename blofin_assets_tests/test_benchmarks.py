@@ -18,7 +18,7 @@ def last_json(stdout: str) -> dict:
 @pytest.mark.e2e
 def test_the_graph_benchmark_reports_time_and_memory_per_asset():
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.graph", "--sizes", "3000"],
+        [sys.executable, "-m", "benchmarks.graph", "--sizes", "3000", "--compare-at", "0", "--scale-candles", "0"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -39,3 +39,19 @@ def test_the_prediction_benchmark_reports_latency_and_throughput():
     figures = last_json(done.stdout)
     assert figures["calls"] == 1000 and 0 < figures["single_row_ms"]["p50"] <= figures["single_row_ms"]["p99"]
     assert figures["batch_rows_per_second"] > 0 and len(figures["member_p50_ms"]) == 5
+
+
+@pytest.mark.e2e
+def test_the_comparison_with_the_original_configuration_reports_both():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.graph", "--sizes", "--compare-at", "3000", "--scale-candles", "0"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    comparison = last_json(done.stdout)["comparison"]
+    assert comparison["original_run"]["configuration"] == "original"
+    estimators = comparison["original_run"]["estimators"]
+    assert estimators["volatility_regressor"] == "sklearn.GradientBoostingRegressor"
+    assert estimators["momentum_classifier"].startswith("sklearn.SVC(rbf)")
+    assert set(comparison["models"]) == {"direction_predictor", "risk_scorer", "price_predictor", "momentum_classifier", "volatility_regressor"}
+    assert comparison["speedup"] == pytest.approx(comparison["original_seconds"] / comparison["project_seconds"], rel=0.01)

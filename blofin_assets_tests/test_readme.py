@@ -158,5 +158,9 @@ def test_the_readme_names_every_config_field():
                 name = "direction_predictor_validation"  # documented once for all five
             if not fields:
                 continue
-            shown = set((documented[section].get(name) or {}).get("config", {}))
-            assert fields <= shown, f"{section}.{name}: {sorted(fields - shown)} not in the README"
+            shown = (documented[section].get(name) or {}).get("config", {})
+            assert fields <= set(shown), f"{section}.{name}: {sorted(fields - set(shown))} not in the README"
+            # ...and with the default the code really has.
+            for field_name, field_def in inner.config_type.fields.items():
+                if field_def.default_provided:
+                    assert shown[field_name] == field_def.default_value, f"{section}.{name}.{field_name}"

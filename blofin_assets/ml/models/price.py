@@ -49,7 +49,7 @@ class PricePredictor(CalibratedRegressor):
     # 50 epochs of batch 256 is 15k optimizer steps at 80k rows (~50 s on 2 cores). Above this
     # many rows the scalable schedule trains with batches of 2048 for at most
     # `scalable_epochs`, and at most `scalable_sample_passes` rows seen in all (epochs x rows).
-    default_exact_max_rows = 10_000
+    default_exact_max_rows = 5_000
 
     def __init__(
         self,

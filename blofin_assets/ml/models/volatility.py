@@ -15,8 +15,9 @@ class VolatilityRegressor(CalibratedRegressor):
     family = "GradientBoosting regressor"
     estimator_file = "model.pkl"
     # sklearn's exact GradientBoosting sorts every feature at every split; above this many rows
-    # the histogram variant (same boosting, binned features) is 50x faster at equal accuracy.
-    default_exact_max_rows = 10_000
+    # the histogram variant (same boosting, binned features) takes over: 25x faster at 80k rows,
+    # and its held-out skill was equal or better at every size measured (make bench).
+    default_exact_max_rows = 2_000
 
     def __init__(
         self,
