@@ -5,6 +5,8 @@ BLOFIN_DB_URL       results database (SQLAlchemy)   default: sqlite:///$DAGSTER_
 BLOFIN_CANDLES_DIR  folder of <SYMBOL>.csv files    default: unset -> embedded synthetic data
                     (where exchange candles are kept: default ./data/candles)
 DAGSTER_HOME        Dagster instance folder         default: ./.dagster_home
+BLOFIN_IO_DIR       step outputs, Celery executor   default: $DAGSTER_HOME/storage
+                    (a folder all workers share, or a URL such as s3://bucket/prefix)
 Read at call time, so a run sees the environment it runs in.
 """
 
@@ -29,6 +31,15 @@ def db_url() -> str:
 def candles_dir() -> Path | None:
     value = os.environ.get("BLOFIN_CANDLES_DIR")
     return Path(value).expanduser().absolute() if value else None
+
+
+def shared_io_dir() -> str:
+    """Where the Celery executor's steps leave their outputs for each other. A URL (with a
+    scheme) is kept as it is; a path is made absolute, since workers may start elsewhere."""
+    value = os.environ.get("BLOFIN_IO_DIR")
+    if value and "://" in value:
+        return value
+    return str(Path(value).expanduser().absolute() if value else dagster_home() / "storage")
 
 
 def exchange_candles_dir() -> Path:

@@ -1,9 +1,10 @@
-"""Access to the local services some tests need (PostgreSQL). Where a service is unreachable
+"""Access to the local services some tests need (PostgreSQL, RabbitMQ). Where a service is unreachable
 those tests skip, unless BLOFIN_REQUIRE_SERVICES=1 (set by .ci/run): then they fail, so CI
 always exercises them."""
 
 import getpass
 import os
+import socket
 import uuid
 from contextlib import contextmanager
 
@@ -18,6 +19,14 @@ def require(service: str, reason: str) -> None:
     if os.environ.get("BLOFIN_REQUIRE_SERVICES") == "1":
         pytest.fail(message + " (BLOFIN_REQUIRE_SERVICES=1)")
     pytest.skip(message)
+
+
+def require_rabbitmq(host: str = "127.0.0.1", port: int = 5672) -> None:
+    """The broker config/celery.yaml names."""
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError as exc:
+        require("RabbitMQ", f"{host}:{port}: {exc}")
 
 
 def postgres_engine(url: str = PG_URL, **kwargs) -> sa.Engine:

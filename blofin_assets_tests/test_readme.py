@@ -34,6 +34,9 @@ COVERED_BY = {
     "export BLOFIN_DB_URL=postgresql+psycopg://user:password@127.0.0.1:5432/blofin": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
     "mkdir -p $DAGSTER_HOME && cp config/dagster-postgres.yaml $DAGSTER_HOME/dagster.yaml": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
     "export DAGSTER_PG_URL=postgresql+psycopg2://user:password@127.0.0.1:5432/dagster": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
+    "export BLOFIN_IO_DIR=/srv/blofin/io BLOFIN_MODELS_DIR=/srv/blofin/models": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
+    "PATH=$PWD/.venv/bin:$PATH dagster-celery worker start -A dagster_celery.app -y config/celery.yaml --name worker-1 -- --concurrency 1": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
+    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.celery_definitions -c config/celery.yaml": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
 }
 # Commands run by test_the_commands_run_here below.
 RUN_HERE = {

@@ -1,0 +1,33 @@
+"""The same graph on Dagster's Celery executor (pip install -e ".[celery]").
+
+Every step becomes a Celery task that any worker listening on the broker may take, so the work
+spreads over worker processes and machines. What the steps share must then live where every
+worker sees it:
+
+- the Dagster instance (runs, events): PostgreSQL, config/dagster-postgres.yaml;
+- step outputs passed between assets: the IO manager below, under $BLOFIN_IO_DIR (a shared
+  folder, or object storage such as s3://bucket/prefix, which the IO manager opens through
+  universal_pathlib);
+- trained models ($BLOFIN_MODELS_DIR) and results ($BLOFIN_DB_URL, PostgreSQL).
+
+Run it with: dagster asset materialize --select '*' -m blofin_assets.celery_definitions
+(workers: dagster-celery worker start -A dagster_celery.app; see README, "Celery").
+"""
+
+import dagster as dg
+from dagster_celery import celery_executor
+
+from blofin_assets import settings
+from blofin_assets.definitions import ASSETS, RESOURCES
+from blofin_assets.jobs import daily_refresh_job
+from blofin_assets.schedules import daily_refresh
+from blofin_assets.sensors import drift_sensor
+
+defs = dg.Definitions(
+    assets=ASSETS,
+    jobs=[daily_refresh_job],
+    schedules=[daily_refresh],
+    sensors=[drift_sensor],
+    resources={**RESOURCES, "io_manager": dg.FilesystemIOManager(base_dir=str(settings.shared_io_dir()))},
+    executor=celery_executor,
+)

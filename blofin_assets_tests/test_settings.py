@@ -1,0 +1,19 @@
+"""Where things live: environment variables, with project-local defaults."""
+
+from pathlib import Path
+
+from blofin_assets import settings
+
+
+def test_the_shared_io_dir_defaults_to_the_instance_storage(isolated_env, monkeypatch):
+    monkeypatch.delenv("BLOFIN_IO_DIR", raising=False)
+    assert settings.shared_io_dir() == str(isolated_env / "dagster_home" / "storage")
+
+
+def test_a_relative_shared_io_dir_is_made_absolute_and_a_url_kept(isolated_env, monkeypatch):
+    monkeypatch.chdir(isolated_env)
+    monkeypatch.setenv("BLOFIN_IO_DIR", "shared/io")
+    assert settings.shared_io_dir() == str(isolated_env / "shared" / "io")
+    assert Path(settings.shared_io_dir()).is_absolute()
+    monkeypatch.setenv("BLOFIN_IO_DIR", "s3://bucket/blofin-io")
+    assert settings.shared_io_dir() == "s3://bucket/blofin-io"
