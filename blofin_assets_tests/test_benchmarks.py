@@ -55,3 +55,27 @@ def test_the_comparison_with_the_original_configuration_reports_both():
     assert estimators["momentum_classifier"].startswith("sklearn.SVC(rbf)")
     assert set(comparison["models"]) == {"direction_predictor", "risk_scorer", "price_predictor", "momentum_classifier", "volatility_regressor"}
     assert comparison["speedup"] == pytest.approx(comparison["original_seconds"] / comparison["project_seconds"], rel=0.01)
+
+
+def _run(seconds: float, skills: dict[str, tuple[float, float]]) -> dict:
+    """A run's figures as benchmarks.measure reports them: per model (skill, walk-forward std)."""
+    models = {name: {"metric": "mae", "value": 1.0 - skill, "skill": skill, "wf_skill_std": std}
+              for name, (skill, std) in skills.items()}
+    return {"total_candles": 20_000, "wall_seconds": seconds, "models": models}
+
+
+def test_the_comparison_judges_skill_against_two_walk_forward_deviations():
+    from benchmarks.graph import compare
+
+    ours = _run(10.0, {"risk_scorer": (0.10, 0.01), "price_predictor": (0.00, 0.02)})
+    # risk: 0.10 against 0.11, within 2 x 0.01; price: 0.00 against 0.05, beyond 2 x 0.02.
+    original = _run(60.0, {"risk_scorer": (0.11, 0.005), "price_predictor": (0.05, 0.01)})
+    result = compare(ours, original)
+    assert result["speedup"] == 6.0
+    assert result["models"]["risk_scorer"]["no_worse"] is True
+    assert result["models"]["price_predictor"]["no_worse"] is False
+    assert result["met"] is False  # fast enough, but one model is worse
+
+    better = compare(ours, _run(60.0, {"risk_scorer": (0.11, 0.005), "price_predictor": (0.01, 0.01)}))
+    assert better["met"] is True
+    assert compare(ours, _run(40.0, {"risk_scorer": (0.0, 0.0), "price_predictor": (0.0, 0.0)}))["met"] is False  # 4x
