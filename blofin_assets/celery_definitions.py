@@ -18,16 +18,9 @@ import dagster as dg
 from dagster_celery import celery_executor
 
 from blofin_assets import settings
-from blofin_assets.definitions import ASSETS, RESOURCES
-from blofin_assets.jobs import daily_refresh_job
-from blofin_assets.schedules import daily_refresh
-from blofin_assets.sensors import drift_sensor
+from blofin_assets.definitions import RESOURCES, build_definitions
 
-defs = dg.Definitions(
-    assets=ASSETS,
-    jobs=[daily_refresh_job],
-    schedules=[daily_refresh],
-    sensors=[drift_sensor],
-    resources={**RESOURCES, "io_manager": dg.FilesystemIOManager(base_dir=str(settings.shared_io_dir()))},
-    executor=celery_executor,
+defs = build_definitions(
+    celery_executor,
+    {**RESOURCES, "io_manager": dg.FilesystemIOManager(base_dir=settings.shared_io_dir())},
 )
