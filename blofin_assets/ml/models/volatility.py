@@ -16,7 +16,7 @@ class VolatilityRegressor(CalibratedRegressor):
     estimator_file = "model.pkl"
     # sklearn's exact GradientBoosting sorts every feature at every split; above this many rows
     # the histogram variant (same boosting, binned features) takes over: 25x faster at 80k rows,
-    # and its held-out skill was equal or better at every size measured (make bench).
+    # and its held-out skill was no worse where compared (make bench, 20k candles: 0.110 vs 0.078).
     default_exact_max_rows = 2_000
 
     def __init__(
