@@ -10,6 +10,9 @@ import pytest
 from blofin_assets.market.features import compute_features
 from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.dataset import build_targets, model_table
+from blofin_assets.ml.models import MODEL_NAMES
+from blofin_assets.ml.store import ModelStore
+from blofin_assets.ml.training import train_model
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,3 +40,13 @@ def small_table(small_candles):
     features = compute_features(small_candles)
     targets = build_targets(small_candles, features, horizon=5)
     return model_table(features, targets), targets
+
+
+def store_all_models(small_table, root) -> ModelStore:
+    """The five models trained on small_table (a short MLP) and saved in a store of their own."""
+    table, targets = small_table
+    store = ModelStore(root)
+    for name in MODEL_NAMES:
+        trained = train_model(name, table, targets.horizon, {"epochs": 5} if name == "price_predictor" else None)
+        store.save(trained.model, trained.config, {"training": trained.training})
+    return store

@@ -5,16 +5,13 @@ from blofin_assets.ml.api import load_model
 from blofin_assets.ml.models import MODEL_NAMES
 from blofin_assets.ml.store import ModelStore
 from blofin_assets.ml.training import train_model
+from blofin_assets_tests.conftest import store_all_models
 
 
 @pytest.fixture(scope="module")
 def models_dir(small_table, tmp_path_factory):
-    table, targets = small_table
     root = tmp_path_factory.mktemp("api_models")
-    store = ModelStore(root)
-    for name in MODEL_NAMES:
-        trained = train_model(name, table, targets.horizon, {"epochs": 5} if name == "price_predictor" else None)
-        store.save(trained.model, trained.config, {"training": trained.training})
+    store_all_models(small_table, root)
     return root
 
 

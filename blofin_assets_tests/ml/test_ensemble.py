@@ -7,8 +7,9 @@ import pytest
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, evaluate_direction, skill_weights
 from blofin_assets.ml.ensemble.members import MEMBER_COLUMNS, all_member_outputs
 from blofin_assets.ml.models import MODEL_NAMES
-from blofin_assets.ml.store import ModelIntegrityError, ModelStore
+from blofin_assets.ml.store import ModelIntegrityError
 from blofin_assets.ml.training import train_model
+from blofin_assets_tests.conftest import store_all_models
 
 
 class Named:
@@ -88,12 +89,7 @@ def test_evaluate_direction_by_hand():
 
 @pytest.fixture(scope="module")
 def store(small_table, tmp_path_factory):
-    table, targets = small_table
-    store = ModelStore(tmp_path_factory.mktemp("ensemble_models"))
-    for name in MODEL_NAMES:
-        trained = train_model(name, table, targets.horizon, {"epochs": 5} if name == "price_predictor" else None)
-        store.save(trained.model, trained.config, {"training": trained.training})
-    return store
+    return store_all_models(small_table, tmp_path_factory.mktemp("ensemble_models"))
 
 
 @pytest.fixture(scope="module")
