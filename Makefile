@@ -23,8 +23,11 @@ $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
 	cp config/dagster.yaml $@
 
+# Every asset, every symbol, one run: the symbols are registered as partitions first, and
+# the range first...last of them covers them all.
 run: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions
+	RANGE=$$($(BIN)/python -m blofin_assets.symbols) && \
+	$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range "$$RANGE"
 	$(BIN)/python -m blofin_assets.summary
 
 test: install

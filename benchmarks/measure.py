@@ -66,22 +66,30 @@ def run_graph(total_candles: int, n_symbols: int = 3, original: bool = False) ->
     import dagster as dg
 
     from blofin_assets.definitions import defs
+    from blofin_assets.io_managers import SymbolPartitionIOManager
+    from blofin_assets.partitions import SYMBOL_IO_MANAGER
     from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
+    from blofin_assets.symbols import every_symbol
 
     symbols = symbols_for(n_symbols)
     per_symbol = -(-total_candles // len(symbols))
     sampler = RssSampler() if Path("/proc/self/statm").exists() else None
     with tempfile.TemporaryDirectory() as tmp:
+        source = CandleSource(symbols=list(symbols), candles_per_symbol=per_symbol)
         resources = {
-            "candle_source": CandleSource(symbols=list(symbols), candles_per_symbol=per_symbol),
+            "candle_source": source,
             "model_store": ModelStoreResource(models_dir=f"{tmp}/models"),
             "results_db": ResultsDatabase(url=f"sqlite:///{tmp}/results.db"),
+            SYMBOL_IO_MANAGER: SymbolPartitionIOManager(base_dir=f"{tmp}/storage"),
         }
         instance = dg.DagsterInstance.ephemeral(tempdir=tmp)
+        tags = every_symbol(instance, source)  # one run over every symbol, as make run does
         if sampler:
             sampler.start()
         start = time.perf_counter()
-        result = dg.materialize(defs.assets, resources=resources, instance=instance, run_config=ORIGINAL if original else None)
+        result = dg.materialize(
+            defs.assets, resources=resources, instance=instance, tags=tags, run_config=ORIGINAL if original else None
+        )
         wall = time.perf_counter() - start
         if sampler:
             sampler.stop()

@@ -9,13 +9,16 @@ from blofin_assets.assets.evaluation import VALIDATION_ASSETS, model_comparison
 from blofin_assets.assets.features import features, targets
 from blofin_assets.assets.monitoring import MONITORING_ASSETS
 from blofin_assets.assets.training import MODEL_ASSETS
+from blofin_assets.io_managers import SymbolPartitionIOManager
 from blofin_assets.jobs import daily_refresh_job
+from blofin_assets.partitions import SINGLE_RUN, SYMBOL_IO_MANAGER
 from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
 from blofin_assets.schedules import daily_refresh
 from blofin_assets.sensors import drift_sensor
 
 RESOURCES = {
     "candle_source": CandleSource(),
+    SYMBOL_IO_MANAGER: SymbolPartitionIOManager(),
     "model_store": ModelStoreResource(),
     "results_db": ResultsDatabase(),
 }
@@ -26,6 +29,12 @@ OWNERS = ["team:blofin-ml"]
 def _owned(spec: dg.AssetSpec) -> dg.AssetSpec:
     """Every asset: an owner, and its stage as a tag, so the catalog can be filtered by either."""
     return spec.merge_attributes(owners=OWNERS, tags={"stage": spec.group_name or "default"})
+
+
+def _one_run_per_range(assets: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    """The unpartitioned assets run in the same run as a range of symbols (the CLI's
+    --partition-range asks every selected asset for a single-run backfill policy)."""
+    return assets if assets.backfill_policy else assets.with_attributes(backfill_policy=SINGLE_RUN)
 
 
 ASSETS = dg.map_asset_specs(
@@ -42,6 +51,7 @@ ASSETS = dg.map_asset_specs(
         *MONITORING_ASSETS,
     ],
 )
+ASSETS = [_one_run_per_range(a) for a in ASSETS]
 
 
 def build_definitions(executor: dg.ExecutorDefinition, resources: dict = RESOURCES) -> dg.Definitions:

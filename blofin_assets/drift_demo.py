@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from blofin_assets.market.synthetic import SyntheticMarket
     from blofin_assets.sensors import drift_sensor
     from blofin_assets.storage.retrain_log import read_retrain_log
+    from blofin_assets.symbols import every_symbol, source_for
 
     def source(candles: int, shift_at: str | None = None) -> dict:
         config = {"candles_per_symbol": candles, **({"shift_at": shift_at} if shift_at else {})}
@@ -73,19 +74,20 @@ def main(argv: list[str] | None = None) -> int:
 
     with dg.DagsterInstance.get() as instance:
         _say(f"1. training and validating on {base} hourly candles per symbol")
-        dg.materialize(defs.assets, instance=instance, resources=RESOURCES, run_config=source(base))
+        every = every_symbol(instance, source_for(source(base)))  # the run tags of all symbols
+        dg.materialize(defs.assets, instance=instance, resources=RESOURCES, run_config=source(base), tags=every)
         daily = defs.resolve_job_def("daily_refresh_job")
         cursor = tick(instance, None).cursor
 
         _say("2. two weeks later: daily refresh, same market")
-        daily.execute_in_process(instance=instance, resources=RESOURCES, run_config=source(base + TWO_WEEKS))
+        daily.execute_in_process(instance=instance, resources=RESOURCES, run_config=source(base + TWO_WEEKS), tags=every)
         cursor = tick(instance, cursor).cursor or cursor
 
         start = pd.Timestamp(SyntheticMarket.start)
         shift_at = (start + pd.Timedelta(hours=base + TWO_WEEKS)).isoformat()
         _say(f"3. two more weeks; volatility tripled from {shift_at}: daily refresh")
         daily.execute_in_process(
-            instance=instance, resources=RESOURCES, run_config=source(base + 2 * TWO_WEEKS, shift_at)
+            instance=instance, resources=RESOURCES, run_config=source(base + 2 * TWO_WEEKS, shift_at), tags=every
         )
         result = tick(instance, cursor)
         cursor = result.cursor or cursor

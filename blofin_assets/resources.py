@@ -13,7 +13,7 @@ import dagster as dg
 import pandas as pd
 
 from blofin_assets import settings
-from blofin_assets.market.sources import describe_source, load_candles, refresh_from_exchange
+from blofin_assets.market.sources import describe_source, load_candles, offered_symbols, refresh_from_exchange
 from blofin_assets.market.synthetic import DEFAULT_SYMBOLS, SyntheticMarket
 from blofin_assets.ml.store import ModelStore
 from blofin_assets.storage.results import ResultsDB
@@ -22,10 +22,12 @@ from blofin_assets.storage.results import ResultsDB
 class CandleSource(dg.ConfigurableResource):
     """Candles from an exchange when ``exchange`` is set (fetched into CSV files first), else CSV
     files from ``candles_dir`` (or $BLOFIN_CANDLES_DIR) when set, else the embedded
-    deterministic synthetic market."""
+    deterministic synthetic market. Each run loads the symbols of its partitions."""
 
     candles_dir: Optional[str] = None
     symbols: Optional[list[str]] = None
+    """The symbols offered (the partitions `python -m blofin_assets.symbols` registers); default:
+    every CSV file in candles_dir, else BTC-USDT, ETH-USDT and SOL-USDT."""
     exchange: Optional[str] = None
     """ccxt exchange id, e.g. blofin: each run first fetches the candles newer than the CSV files
     hold (pip install -e ".[blofin]")."""
@@ -64,14 +66,19 @@ class CandleSource(dg.ConfigurableResource):
             return f"{self.exchange} via ccxt ({self.timeframe}), kept in {self._exchange_folder()}"
         return describe_source(self.candles_dir or settings.candles_dir(), self._market())
 
-    def load(self) -> pd.DataFrame:
+    def offered_symbols(self) -> list[str]:
         if self.exchange:
-            symbols = list(self.symbols or DEFAULT_SYMBOLS)
+            return list(self.symbols or DEFAULT_SYMBOLS)
+        return offered_symbols(self.candles_dir or settings.candles_dir(), self.symbols, self._market())
+
+    def load(self, symbols: list[str]) -> pd.DataFrame:
+        """The candles of ``symbols`` (fetched first from the exchange, when one is set)."""
+        if self.exchange:
             refresh_from_exchange(
                 self._exchange_folder(), symbols, self.exchange, self.timeframe, self.history_days, self.exchange_url
             )
             return load_candles(self._exchange_folder(), symbols)
-        return load_candles(self.candles_dir or settings.candles_dir(), self.symbols, self._market())
+        return load_candles(self.candles_dir or settings.candles_dir(), symbols, self._market())
 
 
 class ModelStoreResource(dg.ConfigurableResource):

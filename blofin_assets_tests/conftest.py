@@ -4,15 +4,21 @@ leaks into the project's models/ or .dagster_home/ and tests cannot see each oth
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 
+from blofin_assets.definitions import RESOURCES, defs
+from blofin_assets.io_managers import SymbolPartitionIOManager
 from blofin_assets.market.features import compute_features
 from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.dataset import build_targets, model_table
 from blofin_assets.ml.models import MODEL_NAMES
 from blofin_assets.ml.store import ModelStore
 from blofin_assets.ml.training import train_model
+from blofin_assets.partitions import SYMBOL_IO_MANAGER
+from blofin_assets.resources import ModelStoreResource, ResultsDatabase
+from blofin_assets.symbols import every_symbol, source_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,3 +56,20 @@ def store_all_models(small_table, root) -> ModelStore:
         trained = train_model(name, table, targets.horizon, {"epochs": 5} if name == "price_predictor" else None)
         store.save(trained.model, trained.config, {"training": trained.training})
     return store
+
+
+def project_resources(root: Path) -> dict:
+    """The project's resources with models, results database and per-symbol outputs under root."""
+    return {
+        **RESOURCES,
+        "model_store": ModelStoreResource(models_dir=str(root / "models")),
+        "results_db": ResultsDatabase(url=f"sqlite:///{root / 'results.db'}"),
+        SYMBOL_IO_MANAGER: SymbolPartitionIOManager(base_dir=str(root / "storage")),
+    }
+
+
+def materialize_every_symbol(instance: dg.DagsterInstance, run_config: dict | None = None, **kwargs):
+    """What make run does, in process: the run config's symbols registered as partitions, then
+    one run of the graph (or ``selection``) over all of them."""
+    tags = {**every_symbol(instance, source_for(run_config)), **kwargs.pop("tags", {})}
+    return dg.materialize(defs.assets, run_config=run_config, instance=instance, tags=tags, **kwargs)

@@ -99,8 +99,11 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
             _wait_ready(workers, logs)
             run_config = isolated_env / "small.yaml"
             run_config.write_text(SMALL)
-            command = [str(BIN / "dagster"), "asset", "materialize", "--select", "*",
-                       "-m", "blofin_assets.celery_definitions", "-c", str(config), "-c", str(run_config)]
+            symbols = subprocess.run([str(BIN / "python"), "-m", "blofin_assets.symbols", "-c", str(run_config)],
+                                     cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+            assert symbols.returncode == 0, symbols.stderr
+            command = [str(BIN / "dagster"), "asset", "materialize", "--select", "*", "-m", "blofin_assets.celery_definitions",
+                       "-c", str(config), "-c", str(run_config), "--partition-range", symbols.stdout.strip()]
             done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
             assert done.returncode == 0, done.stderr[-4000:]
         finally:
@@ -125,9 +128,10 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
             assert {*MODEL_NAMES, "ensemble_config", "drift_decisions"} <= materialized
 
         # Outputs went through the shared folder; the models the workers saved load and predict.
-        assert (shared / "features").is_file() and (shared / "ensemble_config").is_file()
-        features = pickle.loads((shared / "features").read_bytes())
-        row = features[features["symbol"] == "ETH-USDT"].iloc[-1]
+        assert (shared / "ensemble_config").is_file()
+        assert {p.name for p in (shared / "features").iterdir()} == {"BTC-USDT.pickle", "ETH-USDT.pickle"}
+        features = pickle.loads((shared / "features" / "ETH-USDT.pickle").read_bytes())
+        row = features.iloc[-1]
         assert load_model("direction_predictor").predict(row)["direction"] in ("UP", "DOWN")
         assert 0 <= load_model("risk_scorer").predict(row) <= 100
         for name in MODEL_NAMES:

@@ -20,6 +20,17 @@ DAGSTER = Path(sys.executable).with_name("dagster")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def materialize_like_make_run(env: dict, *options: str) -> subprocess.CompletedProcess:
+    """make run's two steps: register the source's symbols, then one run over their range."""
+    symbols = subprocess.run(
+        [sys.executable, "-m", "blofin_assets.symbols", *options], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert symbols.returncode == 0, symbols.stderr
+    command = [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "blofin_assets.definitions", *options]
+    command += ["--partition-range", symbols.stdout.strip()]
+    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
 @pytest.mark.e2e
 def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env, tmp_path):
     # Real data path: a folder of ccxt-layout CSVs, 4h bars, named by $BLOFIN_CANDLES_DIR.
@@ -28,8 +39,7 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
     run_config = tmp_path / "run.yaml"
     run_config.write_text("ops:\n  price_predictor:\n    config:\n      epochs: 5\n")
     env = {**os.environ, "BLOFIN_CANDLES_DIR": str(tmp_path / "csv")}
-    command = [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "blofin_assets.definitions", "-c", str(run_config)]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = materialize_like_make_run(env, "-c", str(run_config))
     assert done.returncode == 0, done.stderr[-3000:]
 
     models = Path(os.environ["BLOFIN_MODELS_DIR"])
@@ -46,10 +56,13 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
         log = [entry.user_message for entry in instance.all_logs(runs[0].run_id)]
         assert any("price_predictor epoch 5/5: train MSE" in line for line in log)
         assert any("risk_scorer walk-forward fold 4/4" in line for line in log)
+        # One run, every symbol partition materialized by it.
+        assert instance.get_materialized_partitions(dg.AssetKey("targets")) == {"BTC-USDT", "ETH-USDT"}
 
     # The README's Python example: load an asset value from the instance, predict from a row.
-    features = defs.load_asset_value("features", instance=dg.DagsterInstance.get())
-    row = features[features["symbol"] == "BTC-USDT"].iloc[-1]
+    features = defs.load_asset_value("features", partition_key="BTC-USDT", instance=dg.DagsterInstance.get())
+    assert set(features["symbol"]) == {"BTC-USDT"}
+    row = features.iloc[-1]
     assert load_model("direction_predictor").predict(row)["direction"] in ("UP", "DOWN")
     assert 0 <= load_model("risk_scorer").predict(row) <= 100
     assert len(load_model("risk_scorer").predict(features.tail(3))) == 3
@@ -96,8 +109,7 @@ def test_bad_candles_fail_the_run_with_the_reason_and_train_nothing(isolated_env
     folder.mkdir()
     (folder / "BTC-USDT.csv").write_text("timestamp,open,high,low,close,volume\n1704067200,1,1,1,1,1\n")
     env = {**os.environ, "BLOFIN_CANDLES_DIR": str(folder)}
-    command = [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "blofin_assets.definitions"]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    done = materialize_like_make_run(env)
     assert done.returncode != 0
     assert "look like seconds since the epoch" in done.stdout + done.stderr
     assert not Path(os.environ["BLOFIN_MODELS_DIR"]).exists()

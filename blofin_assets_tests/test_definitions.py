@@ -1,7 +1,10 @@
 import dagster as dg
 
 from blofin_assets.definitions import defs
+from blofin_assets.market.csv_source import write_candle_csv
+from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.models import MODEL_NAMES
+from blofin_assets.partitions import SYMBOL_PARTITIONS, all_symbols_tags, sync_symbols
 
 EXPECTED_ASSETS = {
     "candles",
@@ -63,6 +66,19 @@ def test_daily_refresh_refreshes_data_and_monitoring_and_never_retrains():
     job = defs.resolve_job_def("daily_refresh_job")
     selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     assert selected == {"candles", "features", "targets", "model_performance", "performance_history", "feature_drift", "drift_decisions"}
+
+
+def test_each_daily_tick_registers_the_sources_symbols_and_runs_them_all(tmp_path, monkeypatch):
+    market = SyntheticMarket(symbols=("XRP-USDT", "DOGE-USDT"), candles_per_symbol=30).generate()
+    write_candle_csv(market, tmp_path / "csv")
+    monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(tmp_path / "csv"))
+    with dg.instance_for_test() as instance:
+        sync_symbols(instance, ["BTC-USDT"])  # a symbol the source no longer has
+        tick = defs.resolve_schedule_def("daily_refresh").evaluate_tick(dg.build_schedule_context(instance=instance))
+        (request,) = tick.run_requests
+        assert instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name) == ["DOGE-USDT", "XRP-USDT"]
+        assert all_symbols_tags(instance).items() <= request.tags.items()
+        assert set(all_symbols_tags(instance).values()) == {"DOGE-USDT", "XRP-USDT"}
 
 
 def test_the_schedule_cron_is_configurable(monkeypatch):

@@ -8,8 +8,9 @@ from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDat
 
 def test_default_source_is_the_embedded_synthetic_market():
     source = CandleSource(candles_per_symbol=200)
-    frame = source.load()
-    assert set(frame["symbol"]) == {"BTC-USDT", "ETH-USDT", "SOL-USDT"}
+    assert source.offered_symbols() == ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
+    frame = source.load(["ETH-USDT", "SOL-USDT"])
+    assert set(frame["symbol"]) == {"ETH-USDT", "SOL-USDT"}
     assert "synthetic" in source.describe()
 
 
@@ -18,14 +19,17 @@ def test_blofin_candles_dir_switches_the_source_to_csv(tmp_path, monkeypatch):
     write_candle_csv(market, tmp_path / "csv")
     monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(tmp_path / "csv"))
     source = CandleSource()
-    assert list(source.load()["symbol"].unique()) == ["XRP-USDT"]
+    assert source.offered_symbols() == ["XRP-USDT"]
+    assert list(source.load(["XRP-USDT"])["symbol"].unique()) == ["XRP-USDT"]
     assert "CSV files" in source.describe()
 
 
 def test_a_bad_candles_dir_gives_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(tmp_path / "missing"))
     with pytest.raises(CandleDataError, match="not a folder"):
-        CandleSource().load()
+        CandleSource().offered_symbols()
+    with pytest.raises(CandleDataError, match="not a folder"):
+        CandleSource().load(["BTC-USDT"])
 
 
 def test_models_dir_and_db_url_come_from_the_environment(tmp_path, monkeypatch):

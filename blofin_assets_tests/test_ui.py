@@ -127,7 +127,8 @@ def test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui(webserve
             wait_for_text(page, names | neighbours)
             page.screenshot(path=str(ARTIFACTS / f"ui-lineage-{group}.png"))
 
-        run_id = launch(webserver, ["candles", "features"])
+        add_symbols(webserver, ["BTC-USDT", "ETH-USDT"])
+        run_id = launch(webserver, ["candles", "features"], ["BTC-USDT", "ETH-USDT"])
         wait_for_success(webserver, run_id)
         page.set_viewport_size({"width": 1800, "height": 1200})
         page.goto(f"{webserver}/assets/candles", wait_until="networkidle")
@@ -181,7 +182,23 @@ def shown(name: str, text: str) -> bool:
     return False
 
 
-def launch(url: str, assets: list[str]) -> str:
+def add_symbols(url: str, symbols: list[str]) -> None:
+    """Register symbol partitions the way the UI's "Add partition" dialog does."""
+    mutation = """
+    mutation ($repo: RepositorySelector!, $key: String!) {
+      addDynamicPartition(repositorySelector: $repo, partitionsDefName: "symbol", partitionKey: $key) {
+        __typename
+        ... on PythonError { message }
+      }
+    }"""
+    repo = {"repositoryLocationName": location_name(url), "repositoryName": "__repository__"}
+    for symbol in symbols:
+        result = graphql(url, mutation, {"repo": repo, "key": symbol})["addDynamicPartition"]
+        assert result["__typename"] == "AddDynamicPartitionSuccess", result
+
+
+def launch(url: str, assets: list[str], symbols: list[str]) -> str:
+    """One run over the range of ``symbols``, as the partition dialog launches it."""
     mutation = """
     mutation ($params: ExecutionParams!) {
       launchPipelineExecution(executionParams: $params) {
@@ -199,8 +216,12 @@ def launch(url: str, assets: list[str]) -> str:
             "pipelineName": "__ASSET_JOB",
             "assetSelection": [{"path": [a]} for a in assets],
         },
-        "runConfigData": {
-            "resources": {"candle_source": {"config": {"candles_per_symbol": 500, "symbols": ["BTC-USDT", "ETH-USDT"]}}}
+        "runConfigData": {"resources": {"candle_source": {"config": {"candles_per_symbol": 500, "symbols": symbols}}}},
+        "executionMetadata": {
+            "tags": [
+                {"key": "dagster/asset_partition_range_start", "value": symbols[0]},
+                {"key": "dagster/asset_partition_range_end", "value": symbols[-1]},
+            ]
         },
         "mode": "default",
     }

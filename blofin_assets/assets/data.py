@@ -1,4 +1,4 @@
-"""The ``candles`` asset: every symbol's OHLCV candles from the configured source.
+"""The ``candles`` asset: OHLCV candles from the configured source, one partition per symbol.
 
 The source refuses malformed candles outright (schema.validate_candles, csv_source). Two rules
 need a threshold and so are blocking asset checks: gaps in a series longer than a tolerance,
@@ -10,7 +10,8 @@ import dagster as dg
 import pandas as pd
 
 from blofin_assets.assets.markdown import md_table
-from blofin_assets.market.schema import find_gaps, infer_bar, short_symbols
+from blofin_assets.market.schema import CandleDataError, find_gaps, infer_bar, short_symbols
+from blofin_assets.partitions import PER_SYMBOL
 from blofin_assets.resources import CandleSource
 
 GAPS, ENOUGH = "no_gaps", "enough_candles"
@@ -27,14 +28,23 @@ class CandlesConfig(dg.Config):
 @dg.asset(
     group_name="data",
     kinds={"pandas"},
+    **PER_SYMBOL,
     check_specs=[
         dg.AssetCheckSpec(GAPS, asset="candles", blocking=True, description="No series skips more than gap_tolerance_bars bars."),
         dg.AssetCheckSpec(ENOUGH, asset="candles", blocking=True, description="Every symbol has at least min_candles candles."),
     ],
-    description="OHLCV candles per symbol, validated: sorted, unique timestamps, consistent OHLC, no gaps.",
+    description="OHLCV candles, one partition per symbol, validated: sorted, unique timestamps, consistent OHLC, no gaps.",
 )
 def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_source: CandleSource):
-    frame = candle_source.load()
+    symbols = sorted(context.partition_keys)
+    offered = candle_source.offered_symbols()
+    unknown = [s for s in symbols if s not in offered]
+    if unknown:
+        raise CandleDataError(
+            f"{candle_source.describe()}: symbol partition(s) {unknown} not offered (offered: {offered}); "
+            "run `python -m blofin_assets.symbols` to make the partitions the source's symbols"
+        )
+    frame = candle_source.load(symbols)
     summary = pd.DataFrame(
         [
             {

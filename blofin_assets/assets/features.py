@@ -1,4 +1,4 @@
-"""The ``features`` and ``targets`` assets."""
+"""The ``features`` and ``targets`` assets, one partition per symbol like ``candles``."""
 
 from typing import Optional
 
@@ -6,12 +6,15 @@ import dagster as dg
 import pandas as pd
 
 from blofin_assets.market.features import FEATURE_COLUMNS, WARMUP_CANDLES, compute_features
+from blofin_assets.assets.markdown import md_table
 from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
+from blofin_assets.partitions import PER_SYMBOL
 
 
 @dg.asset(
     group_name="features",
     kinds={"pandas"},
+    **PER_SYMBOL,
     description="Causal technical features per symbol (RSI, MACD, ATR, ADX, ...); warm-up rows dropped.",
 )
 def features(context: dg.AssetExecutionContext, candles: pd.DataFrame) -> dg.Output[pd.DataFrame]:
@@ -43,6 +46,7 @@ class TargetsConfig(dg.Config):
 @dg.asset(
     group_name="features",
     kinds={"pandas"},
+    **PER_SYMBOL,
     description="Five targets per candle, horizon candles ahead, with each row's train/purge/test split.",
 )
 def targets(
@@ -62,7 +66,16 @@ def targets(
             "purged_rows": counts["purge"],
             "test_rows": counts["test"],
             "test_starts": test["timestamp"].min().isoformat(),
-            "momentum_thresholds": f"{target_set.scales.momentum_low:.5f} / {target_set.scales.momentum_high:.5f}",
+            "momentum_thresholds": dg.MetadataValue.md(
+                md_table(
+                    pd.DataFrame(
+                        [
+                            {"symbol": s, "low": f"{scale.momentum_low:.5f}", "high": f"{scale.momentum_high:.5f}"}
+                            for s, scale in target_set.scales.items()
+                        ]
+                    )
+                )
+            ),
             "share_up_in_training": float(
                 target_set.frame.loc[target_set.frame["split"] == "train", "target_direction"].mean()
             ),

@@ -74,13 +74,23 @@ def read_candle_csv(path: str | Path, symbol: str | None = None) -> pd.DataFrame
     return validate_candles(frame, source=source)
 
 
-def read_candles_dir(folder: str | Path, symbols: list[str] | None = None) -> pd.DataFrame:
+def _candle_files(folder: str | Path) -> dict[str, Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise CandleDataError(f"{folder}: not a folder (BLOFIN_CANDLES_DIR must name a folder of CSV files)")
     files = {p.stem: p for p in sorted(folder.glob("*.csv"))}
     if not files:
         raise CandleDataError(f"{folder}: no *.csv files")
+    return files
+
+
+def list_candle_files(folder: str | Path) -> list[str]:
+    """The symbols (file stems) of a folder of candle CSV files, sorted."""
+    return list(_candle_files(folder))
+
+
+def read_candles_dir(folder: str | Path, symbols: list[str] | None = None) -> pd.DataFrame:
+    files = _candle_files(folder)
     if symbols:
         unknown = [s for s in symbols if s not in files]
         if unknown:

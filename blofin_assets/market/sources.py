@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from blofin_assets.market.csv_source import read_candles_dir
+from blofin_assets.market.csv_source import list_candle_files, read_candles_dir
+from blofin_assets.market.schema import CandleDataError
 from blofin_assets.market.schema import validate_candles
 from blofin_assets.market.synthetic import SyntheticMarket
 
@@ -24,6 +25,22 @@ def load_candles(
     if symbols:
         market = dataclasses.replace(market, symbols=tuple(symbols))
     return validate_candles(market.generate(), source="synthetic market")
+
+
+def offered_symbols(
+    candles_dir: str | Path | None = None, symbols: list[str] | None = None, market: SyntheticMarket | None = None
+) -> list[str]:
+    """The symbols a source offers: ``symbols`` when given (checked against the folder), else
+    every CSV file's stem in ``candles_dir``, else the market's symbols."""
+    if candles_dir:
+        available = list_candle_files(candles_dir)
+        if symbols:
+            unknown = [s for s in symbols if s not in available]
+            if unknown:
+                raise CandleDataError(f"{candles_dir}: unknown symbol(s) {unknown}; available: {available}")
+            return list(symbols)
+        return available
+    return list(symbols or (market or SyntheticMarket()).symbols)
 
 
 def describe_source(candles_dir: str | Path | None, market: SyntheticMarket | None = None) -> str:

@@ -7,13 +7,14 @@ With c = close, l = low, r_t = ln(c_t / c_{t-1}) and h = horizon:
 - target_risk        0-100: 50 * (F_vol(target_volatility) + F_dd(adverse excursion)), where the
                      adverse excursion is max(0, 1 - min(l[t+1..t+h]) / c[t]) (the worst drop a
                      long entered at c[t] would sit through) and F_vol, F_dd are the empirical
-                     distribution functions of those two quantities over the TRAINING rows. A risk
-                     of 80 means a window riskier than most of the history the models learn from.
+                     distribution functions of those two quantities over the symbol's TRAINING
+                     rows. A risk of 80 means a window riskier than most of that symbol's history
+                     the models learn from.
 - target_momentum    0/1/2 = decelerating/neutral/accelerating: the change of momentum
                      ln(c[t+h]/c[t]) - ln(c[t]/c[t-h]) against its lower and upper terciles over
-                     the TRAINING rows.
-The scales (percentiles, terciles) are fitted on training rows only, so no test-period
-statistic shapes a training label. The last h candles of each symbol have no target: those
+                     the symbol's TRAINING rows.
+The scales (percentiles, terciles) are fitted per symbol on training rows only, so no
+test-period statistic and no other symbol shapes a training label. The last h candles of each symbol have no target: those
 rows are dropped, never filled.
 """
 

@@ -23,18 +23,39 @@ class HoldoutSpec:
 
 @dataclass(frozen=True)
 class TargetSet:
-    """The value of the ``targets`` asset: labelled rows with their split, and the fitted scales."""
+    """The value of the ``targets`` asset: labelled rows with their split, and each symbol's
+    fitted scales. Symbols are labelled independently, so a set splits into one set per symbol
+    and pools back (how the per-symbol partitions are stored and read)."""
 
     frame: pd.DataFrame  # symbol, timestamp, target_*, split
-    scales: TargetScales
+    scales: dict[str, TargetScales]  # per symbol
+    horizon: int
     holdout: HoldoutSpec = field(default_factory=HoldoutSpec)
-
-    @property
-    def horizon(self) -> int:
-        return self.scales.horizon
 
     def counts(self) -> dict[str, int]:
         return split_counts(self.frame["split"])
+
+    def by_symbol(self) -> dict[str, "TargetSet"]:
+        return {
+            symbol: TargetSet(rows.reset_index(drop=True), {symbol: self.scales[symbol]}, self.horizon, self.holdout)
+            for symbol, rows in self.frame.groupby("symbol", sort=True)
+        }
+
+    @staticmethod
+    def pooled(parts: list["TargetSet"]) -> "TargetSet":
+        """One set from per-symbol sets built with the same horizon and holdout."""
+        if not parts:
+            raise ValueError("no target sets to pool")
+        first = parts[0]
+        for part in parts[1:]:
+            if (part.horizon, part.holdout) != (first.horizon, first.holdout):
+                raise ValueError(
+                    f"cannot pool targets built with horizon {part.horizon} / {part.holdout} and "
+                    f"horizon {first.horizon} / {first.holdout}: re-materialize targets for every symbol"
+                )
+        frame = pd.concat([part.frame for part in parts], ignore_index=True)
+        scales = {symbol: s for part in parts for symbol, s in part.scales.items()}
+        return TargetSet(frame, scales, first.horizon, first.holdout)
 
 
 def build_targets(
@@ -42,7 +63,8 @@ def build_targets(
 ) -> TargetSet:
     """Label every feature row that has a complete forward window and assign its split.
 
-    The split is decided first, then target scales are fitted on the training rows only.
+    Per symbol, the split is decided first, then that symbol's target scales are fitted on its
+    training rows only: a symbol's labels never depend on another symbol's prices.
     """
     holdout = holdout or HoldoutSpec()
     outcomes = forward_outcomes(candles, horizon)
@@ -56,10 +78,14 @@ def build_targets(
         test_days=holdout.test_days,
         purge=holdout.purge,
     )
-    scales = TargetScales.fit(rows[split == TRAIN], horizon)
-    frame = label_targets(rows, scales)
-    frame["split"] = split
-    return TargetSet(frame=frame.reset_index(drop=True), scales=scales, holdout=holdout)
+    frames, scales = [], {}
+    for symbol, group in rows.groupby("symbol", sort=True):
+        scales[symbol] = TargetScales.fit(group[split.loc[group.index] == TRAIN], horizon)
+        labelled = label_targets(group, scales[symbol])
+        labelled["split"] = split.loc[group.index].to_numpy()
+        frames.append(labelled)
+    frame = pd.concat(frames, ignore_index=True)
+    return TargetSet(frame=frame, scales=scales, horizon=horizon, holdout=holdout)
 
 
 def model_table(features: pd.DataFrame, targets: TargetSet) -> pd.DataFrame:

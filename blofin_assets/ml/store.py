@@ -27,6 +27,7 @@ from pathlib import Path
 
 from blofin_assets.ml.models import MODEL_CLASSES
 from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.storage.atomic import write_bytes_atomic
 
 KEEP_VERSIONS = 3
 STALE_PARTIAL_SECONDS = 3600  # a staging folder this old belongs to a save that died
@@ -79,12 +80,7 @@ def sha256_file(path: Path) -> str:
 
 def write_json(path: Path, data: dict) -> None:
     """Write JSON atomically: a temporary sibling, fsync, then rename over the target."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_bytes_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str).encode())
 
 
 def _fsync_dir(path: Path) -> None:

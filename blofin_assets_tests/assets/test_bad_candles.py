@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from blofin_assets.definitions import defs
 from blofin_assets.market.csv_source import write_candle_csv
 from blofin_assets.market.synthetic import SyntheticMarket
-from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
+from blofin_assets.partitions import all_symbols_tags, sync_symbols
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
 
 FAST = {"ops": {"price_predictor": {"config": {"epochs": 5}}, "direction_predictor_validation": {"config": {"folds": 2}}}}
 
@@ -44,13 +45,9 @@ def snapshot(models_dir, db_url):
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad_candles")
     write_candle_csv(good_candles(), root / "good")
-    resources = {
-        "candle_source": CandleSource(),
-        "model_store": ModelStoreResource(models_dir=str(root / "models")),
-        "results_db": ResultsDatabase(url=f"sqlite:///{root / 'results.db'}"),
-    }
+    resources = project_resources(root)
     config = {**FAST, "resources": {"candle_source": {"config": {"candles_dir": str(root / "good")}}}}
-    assert dg.materialize(defs.assets, run_config=config, resources=resources, instance=dg.DagsterInstance.ephemeral()).success
+    assert materialize_every_symbol(dg.DagsterInstance.ephemeral(), config, resources=resources).success
     return root, resources, snapshot(root / "models", f"sqlite:///{root / 'results.db'}")
 
 
@@ -106,7 +103,7 @@ CASES = {
     "empty file": (edit(text=""), ["BTC-USDT.csv", "the file is empty"]),
     "unreadable file": (edit(raw=b"\xff\xfe\x00\x81garbage\x00\x9f"), ["BTC-USDT.csv", "unreadable CSV"]),
     "seconds, not milliseconds": (edit(lambda f: f.assign(timestamp=f["timestamp"] // 1000)), ["BTC-USDT.csv", "look like seconds"]),
-    "unknown symbol": (edit(symbol="DOGE-USDT"), ["unknown symbol(s) ['DOGE-USDT']", "available: ['BTC-USDT', 'ETH-USDT']"]),
+    "unknown symbol": (edit(symbol="DOGE-USDT"), ["partition(s) ['DOGE-USDT'] not offered", "offered: ['BTC-USDT', 'ETH-USDT']"]),
 }
 
 
@@ -134,12 +131,12 @@ def test_bad_candles_are_refused_clearly_and_change_nothing(case, trained, tmp_p
         path.write_text(defect["text"])
     elif defect["raw"] is not None:
         path.write_bytes(defect["raw"])
-    source = {"candles_dir": str(folder)}
-    if defect["symbol"] != "BTC-USDT":
-        source["symbols"] = [defect["symbol"]]
-    config = {**FAST, "resources": {"candle_source": {"config": source}}}
+    config = {**FAST, "resources": {"candle_source": {"config": {"candles_dir": str(folder)}}}}
+    instance = dg.DagsterInstance.ephemeral()
+    # A partition for a symbol the folder lacks, as a stale or hand-added one would be.
+    sync_symbols(instance, ["BTC-USDT", "ETH-USDT"] if defect["symbol"] == "BTC-USDT" else [defect["symbol"]])
     result = dg.materialize(
-        defs.assets, run_config=config, resources=resources, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        defs.assets, run_config=config, resources=resources, instance=instance, tags=all_symbols_tags(instance), raise_on_error=False
     )
     assert not result.success
     text = messages(result)

@@ -12,19 +12,11 @@ from blofin_assets.ml.ensemble import EnsemblePredictor
 from blofin_assets.ml.store import ModelStore
 from blofin_assets.ml.metrics import classification_metrics, regression_metrics
 from blofin_assets.ml.models import MODEL_NAMES
-from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
 from blofin_assets.storage.results import ResultsDB
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
 
 SMALL = {"resources": {"candle_source": {"config": {"candles_per_symbol": 700, "symbols": ["BTC-USDT", "ETH-USDT"]}}}}
 FAST = {"ops": {"price_predictor": {"config": {"epochs": 10}}, "direction_predictor": {"config": {"max_depth": 3}}}}
-
-
-def resources(root):
-    return {
-        "candle_source": CandleSource(),
-        "model_store": ModelStoreResource(models_dir=str(root / "models")),
-        "results_db": ResultsDatabase(url=f"sqlite:///{root / 'results.db'}"),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +24,8 @@ def graph(tmp_path_factory):
     root = tmp_path_factory.mktemp("graph")
     instance = dg.DagsterInstance.ephemeral()
     config = {**SMALL, **FAST}
-    first = dg.materialize(defs.assets, run_config=config, resources=resources(root), instance=instance)
-    second = dg.materialize(defs.assets, run_config=config, resources=resources(root), instance=instance)
+    first = materialize_every_symbol(instance, config, resources=project_resources(root))
+    second = materialize_every_symbol(instance, config, resources=project_resources(root))
     return root, first, second
 
 
@@ -185,12 +177,8 @@ def test_a_leak_fails_the_audit_and_blocks_the_ensemble(tmp_path, monkeypatch):
 
     honest = feature_assets.compute_features
     monkeypatch.setattr(feature_assets, "compute_features", lambda candles: _future_in_features(honest(candles)))
-    result = dg.materialize(
-        defs.assets,
-        run_config={**SMALL, **FAST},
-        resources=resources(tmp_path),
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
+    result = materialize_every_symbol(
+        dg.DagsterInstance.ephemeral(), {**SMALL, **FAST}, resources=project_resources(tmp_path), raise_on_error=False
     )
     checks = {e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations()}
     failed = checks["direction_predictor_validation"]

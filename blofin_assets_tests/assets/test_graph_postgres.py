@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from blofin_assets.definitions import RESOURCES, defs
 from blofin_assets.ml.models import MODEL_NAMES
 from blofin_assets_tests.assets.test_graph import FAST, SMALL
-from blofin_assets_tests.conftest import PROJECT_ROOT
+from blofin_assets_tests.conftest import PROJECT_ROOT, materialize_every_symbol
 from blofin_assets_tests.services import postgres_database, postgres_schema
 
 
@@ -25,7 +25,7 @@ def test_the_whole_graph_runs_on_postgresql(isolated_env, monkeypatch):
         monkeypatch.setenv("BLOFIN_DB_URL", results_url)
         with dg.DagsterInstance.get() as instance:
             assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-            result = dg.materialize(defs.assets, run_config={**SMALL, **FAST}, resources=RESOURCES, instance=instance)
+            result = materialize_every_symbol(instance, {**SMALL, **FAST}, resources=RESOURCES)
             assert result.success
             assert [run.run_id for run in instance.get_runs()] == [result.run_id]
         engine = sa.create_engine(results_url)

@@ -8,10 +8,11 @@ import pytest
 
 from blofin_assets.definitions import defs
 from blofin_assets.ml.models import MODEL_NAMES
-from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
 from blofin_assets.sensors import DOWNSTREAM, drift_sensor
 from blofin_assets.storage.results import ResultsDB
 from blofin_assets.storage.retrain_log import read_retrain_log
+from blofin_assets.symbols import every_symbol, source_for
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
 
 BASE = 1500
 TWO_WEEKS = 336
@@ -37,28 +38,26 @@ def hours_after_start(hours):
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory):
     root = tmp_path_factory.mktemp("monitoring")
-    resources = {
-        "candle_source": CandleSource(),
-        "model_store": ModelStoreResource(models_dir=str(root / "models")),
-        "results_db": ResultsDatabase(url=f"sqlite:///{root / 'results.db'}"),
-    }
+    resources = project_resources(root)
     with dg.instance_for_test() as instance:
         training = {
             **source(BASE),
             "ops": {"direction_predictor": {"config": {"features": SCALE_FREE}}, "price_predictor": {"config": {"epochs": 10}}},
         }
-        dg.materialize(defs.assets, run_config=training, resources=resources, instance=instance)
+        materialize_every_symbol(instance, training, resources=resources)
         daily = defs.resolve_job_def("daily_refresh_job")
 
         def tick(cursor):
             return drift_sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor))
 
         first = tick(None)
-        plain_run = daily.execute_in_process(instance=instance, resources=resources, run_config=source(BASE + TWO_WEEKS))
+        def refresh(run_config):
+            tags = every_symbol(instance, source_for(run_config))
+            return daily.execute_in_process(instance=instance, resources=resources, run_config=run_config, tags=tags)
+
+        plain_run = refresh(source(BASE + TWO_WEEKS))
         plain = tick(first.cursor)
-        shifted_run = daily.execute_in_process(
-            instance=instance, resources=resources, run_config=source(BASE + 2 * TWO_WEEKS, hours_after_start(BASE + TWO_WEEKS))
-        )
+        shifted_run = refresh(source(BASE + 2 * TWO_WEEKS, hours_after_start(BASE + TWO_WEEKS)))
         drifted = tick(plain.cursor)
         again = tick(drifted.cursor)
         yield {

@@ -108,7 +108,10 @@ def test_a_history_shorter_than_asked_ends_at_the_first_empty_page(server, tmp_p
 
 def test_the_candles_asset_reads_the_exchange_when_configured(server, tmp_path):
     from blofin_assets.definitions import defs
+    from blofin_assets.io_managers import SymbolPartitionIOManager
+    from blofin_assets.partitions import SYMBOL_IO_MANAGER
     from blofin_assets.resources import CandleSource
+    from blofin_assets.symbols import every_symbol
 
     config = {
         "exchange": "blofin",
@@ -117,10 +120,12 @@ def test_the_candles_asset_reads_the_exchange_when_configured(server, tmp_path):
         "history_days": 3650,
         "candles_dir": str(tmp_path / "candles"),
     }
+    source, instance = CandleSource(**config), dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [defs.get_assets_def("candles")],
-        resources={"candle_source": CandleSource(**config)},
-        instance=dg.DagsterInstance.ephemeral(),
+        resources={"candle_source": source, SYMBOL_IO_MANAGER: SymbolPartitionIOManager(base_dir=str(tmp_path / "io"))},
+        instance=instance,
+        tags=every_symbol(instance, source),
     )
     frame = result.output_for_node("candles")
     assert frame.groupby("symbol").size().to_dict() == {"BTC-USDT": 500, "ETH-USDT": 500}

@@ -4,7 +4,7 @@ import pytest
 
 from blofin_assets.market.features import compute_features
 from blofin_assets.market.targets import TargetScales, forward_outcomes, label_targets
-from blofin_assets.ml.dataset import HoldoutSpec, build_targets
+from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
 from blofin_assets_tests.market.test_features import random_candles
 
 H = 5
@@ -34,11 +34,12 @@ def test_each_target_matches_its_formula_from_candles_t_to_t_plus_h(two_symbols,
             assert row["target_direction"] == int(future > close[t])
             assert row["target_volatility"] == pytest.approx(np.sqrt(np.mean(r**2)))
             change = np.log(future / close[t]) - np.log(close[t] / close[t - H])
-            expected_state = 0 if change < labelled.scales.momentum_low else 2 if change > labelled.scales.momentum_high else 1
+            scales = labelled.scales[symbol]
+            expected_state = 0 if change < scales.momentum_low else 2 if change > scales.momentum_high else 1
             assert row["target_momentum"] == expected_state
             adverse = max(0.0, 1 - low[t + 1 : t + H + 1].min() / close[t])
             outcome = pd.DataFrame({"fwd_volatility": [np.sqrt(np.mean(r**2))], "fwd_adverse": [adverse]})
-            assert row["target_risk"] == pytest.approx(_risk(outcome, labelled.scales)[0])
+            assert row["target_risk"] == pytest.approx(_risk(outcome, scales)[0])
 
 
 def _risk(outcome, scales):
@@ -59,6 +60,27 @@ def test_targets_never_cross_symbols(two_symbols, labelled):
     pd.testing.assert_frame_equal(
         both[both["symbol"] == "BBB-USDT"].reset_index(drop=True), alone.reset_index(drop=True)
     )
+
+
+def test_a_symbols_labels_and_scales_do_not_depend_on_other_symbols(two_symbols, labelled):
+    """What makes symbols independent partitions: adding one changes no other's targets."""
+    one = two_symbols[two_symbols["symbol"] == "BBB-USDT"]
+    alone = build_targets(one, compute_features(one), horizon=H)
+    pd.testing.assert_frame_equal(alone.frame, labelled.frame[labelled.frame["symbol"] == "BBB-USDT"].reset_index(drop=True))
+    assert alone.scales == {"BBB-USDT": labelled.scales["BBB-USDT"]}
+    assert labelled.scales["AAA-USDT"] != labelled.scales["BBB-USDT"]
+
+
+def test_a_target_set_splits_by_symbol_and_pools_back(two_symbols, labelled):
+    parts = labelled.by_symbol()
+    assert sorted(parts) == ["AAA-USDT", "BBB-USDT"]
+    assert set(parts["AAA-USDT"].frame["symbol"]) == {"AAA-USDT"} and list(parts["AAA-USDT"].scales) == ["AAA-USDT"]
+    pooled = TargetSet.pooled(list(parts.values()))
+    pd.testing.assert_frame_equal(pooled.frame, labelled.frame)
+    assert pooled.scales == labelled.scales and pooled.horizon == H
+    other = build_targets(two_symbols, compute_features(two_symbols), horizon=H + 1).by_symbol()["BBB-USDT"]
+    with pytest.raises(ValueError, match="re-materialize targets for every symbol"):
+        TargetSet.pooled([parts["AAA-USDT"], other])
 
 
 def test_scales_are_fitted_on_training_rows_only(two_symbols):
@@ -85,10 +107,12 @@ def test_risk_is_0_to_100_and_uniform_over_training_rows(labelled):
     assert train["target_risk"].mean() == pytest.approx(50, abs=3)
 
 
-def test_momentum_terciles_split_training_rows_in_thirds(labelled):
-    shares = labelled.frame.loc[labelled.frame["split"] == "train", "target_momentum"].value_counts(normalize=True)
-    assert set(shares.index) == {0, 1, 2}
-    assert np.allclose(shares.to_numpy(), 1 / 3, atol=0.01)
+def test_momentum_terciles_split_each_symbols_training_rows_in_thirds(labelled):
+    train = labelled.frame[labelled.frame["split"] == "train"]
+    for _, rows in train.groupby("symbol"):
+        shares = rows["target_momentum"].value_counts(normalize=True)
+        assert set(shares.index) == {0, 1, 2}
+        assert np.allclose(shares.to_numpy(), 1 / 3, atol=0.01)
 
 
 def test_scales_round_trip_through_json_types():
