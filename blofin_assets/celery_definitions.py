@@ -5,12 +5,13 @@ spreads over worker processes and machines. What the steps share must then live 
 worker sees it:
 
 - the Dagster instance (runs, events): PostgreSQL, config/dagster-postgres.yaml;
-- step outputs passed between assets: the IO manager below, under $BLOFIN_IO_DIR (a shared
-  folder, or object storage such as s3://bucket/prefix, which the IO manager opens through
-  universal_pathlib);
+- step outputs passed between assets: the IO manager below and the per-symbol one, both under
+  $BLOFIN_IO_DIR (a shared folder, or object storage such as s3://bucket/prefix, which they
+  open through universal_pathlib);
 - trained models ($BLOFIN_MODELS_DIR) and results ($BLOFIN_DB_URL, PostgreSQL).
 
-Run it with: dagster asset materialize --select '*' -m blofin_assets.celery_definitions
+Run it with: python -m blofin_assets.symbols, then dagster asset materialize --select '*'
+-m blofin_assets.celery_definitions --partition-range <the range it printed>
 (workers: dagster-celery worker start -A dagster_celery.app; see README, "Celery").
 """
 

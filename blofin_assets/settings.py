@@ -5,8 +5,9 @@ BLOFIN_DB_URL       results database (SQLAlchemy)   default: sqlite:///$DAGSTER_
 BLOFIN_CANDLES_DIR  folder of <SYMBOL>.csv files    default: unset -> embedded synthetic data
                     (where exchange candles are kept: default ./data/candles)
 DAGSTER_HOME        Dagster instance folder         default: ./.dagster_home
-BLOFIN_IO_DIR       step outputs, Celery executor   default: $DAGSTER_HOME/storage
-                    (a folder all workers share, or a URL such as s3://bucket/prefix)
+BLOFIN_IO_DIR       per-symbol outputs; with the    default: $DAGSTER_HOME/storage
+                    Celery executor every output (a folder all workers share, or a URL
+                    such as s3://bucket/prefix)
 Read at call time, so a run sees the environment it runs in.
 """
 
@@ -34,8 +35,9 @@ def candles_dir() -> Path | None:
 
 
 def shared_io_dir() -> str:
-    """Where the Celery executor's steps leave their outputs for each other. A URL (with a
-    scheme) is kept as it is; a path is made absolute, since workers may start elsewhere."""
+    """Where steps leave their outputs for each other (the per-symbol ones always, every one on
+    the Celery executor). A URL (with a scheme) is kept as it is; a path is made absolute,
+    since workers may start elsewhere."""
     value = os.environ.get("BLOFIN_IO_DIR")
     if value and "://" in value:
         return value

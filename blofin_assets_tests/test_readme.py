@@ -14,7 +14,10 @@ import pytest
 import yaml
 
 from blofin_assets.definitions import RESOURCES, defs
+from blofin_assets.market.csv_source import write_candle_csv
+from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.models import MODEL_NAMES
+from blofin_assets.ml.store import ModelStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 README = (PROJECT_ROOT / "README.md").read_text()
@@ -36,18 +39,25 @@ COVERED_BY = {
     "export DAGSTER_PG_URL=postgresql+psycopg2://user:password@127.0.0.1:5432/dagster": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
     "export BLOFIN_IO_DIR=/srv/blofin/io BLOFIN_MODELS_DIR=/srv/blofin/models": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
     "PATH=$PWD/.venv/bin:$PATH dagster-celery worker start -A dagster_celery.app -y config/celery.yaml --name worker-1 -- --concurrency 1": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
-    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.celery_definitions -c config/celery.yaml": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
+    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.celery_definitions -c config/celery.yaml --partition-range BTC-USDT...SOL-USDT": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
 }
 # Commands run by test_the_commands_run_here below.
 RUN_HERE = {
+    ".venv/bin/python -m blofin_assets.symbols -c run.yaml",
+    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml --partition-range BTC-USDT...SOL-USDT",
     "dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions",
     ".venv/bin/python -m blofin_assets.predict",
     ".venv/bin/python -m blofin_assets.predict --symbol BTC-USDT",
-    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml",
+    ".venv/bin/python -m blofin_assets.symbols",
+    ".venv/bin/dagster asset materialize --select 'candles*' --partition XRP-USDT -m blofin_assets.definitions",
 }
 # What the make targets run: the commands the tests above run.
 MAKE_RECIPES = {
-    "run": ["$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions", "$(BIN)/python -m blofin_assets.summary"],
+    "run": [
+        "RANGE=$$($(BIN)/python -m blofin_assets.symbols) && \\",
+        "$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range \"$$RANGE\"",
+        "$(BIN)/python -m blofin_assets.summary",
+    ],
     "test": ["$(BIN)/python -m pytest"],
     "ui": ["$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1"],
     "bench": ["$(BIN)/python -m benchmarks.graph", "$(BIN)/python -m benchmarks.predict"],
@@ -110,17 +120,17 @@ def run(command: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.e2e
 def test_the_commands_run_here(isolated_env, monkeypatch):
-    # As a user would after `make run`: the same instance, models in ./models.
+    # As a user would after `make run`: the same instance, models in ./models, candles from CSV.
     work = isolated_env / "project"
     work.mkdir()
     monkeypatch.setenv("BLOFIN_MODELS_DIR", str(work / "models"))
+    monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(work / "csv"))
     monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
-    small = {
-        "resources": {"candle_source": {"config": {"candles_per_symbol": 700}}},
-        "ops": {"price_predictor": {"config": {"epochs": 5}}},
-    }
-    (work / "run.yaml").write_text(yaml.safe_dump(small))
-    done = run(".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml", work)
+    write_candle_csv(SyntheticMarket(candles_per_symbol=700).generate(), work / "csv")
+    (work / "run.yaml").write_text(yaml.safe_dump({"ops": {"price_predictor": {"config": {"epochs": 5}}}}))
+    done = run(".venv/bin/python -m blofin_assets.symbols -c run.yaml", work)
+    assert done.returncode == 0 and done.stdout == "BTC-USDT...SOL-USDT\n", done.stderr
+    done = run(".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml --partition-range BTC-USDT...SOL-USDT", work)
     assert done.returncode == 0, done.stderr[-3000:]
 
     done = run("dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions", work)
@@ -142,6 +152,20 @@ def test_the_commands_run_here(isolated_env, monkeypatch):
     for code in blocks("python"):
         exec(compile(code, "README.md", "exec"), namespace)
     assert set(namespace["ensemble"].members) == set(MODEL_NAMES)
+
+    # A new symbol's CSV file: registered, computed alone, and every model retrained on all four.
+    write_candle_csv(SyntheticMarket(symbols=("XRP-USDT",), candles_per_symbol=700).generate(), work / "csv")
+    done = run(".venv/bin/python -m blofin_assets.symbols", work)
+    assert done.returncode == 0 and done.stdout == "BTC-USDT...XRP-USDT\n", done.stderr
+    done = run(".venv/bin/dagster asset materialize --select 'candles*' --partition XRP-USDT -m blofin_assets.definitions", work)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with dg.DagsterInstance.get() as instance:
+        for asset in ("candles", "features", "targets"):
+            partitions = [r.partition_key for r in instance.fetch_materializations(dg.AssetKey(asset), limit=100).records]
+            assert sorted(partitions) == ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"]  # each once
+    for name in MODEL_NAMES:
+        window = ModelStore(work / "models").load(name).metadata["training"]["data_window"]
+        assert sorted(window["symbols"]) == ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"]
 
 
 def test_the_readme_names_every_config_field():
