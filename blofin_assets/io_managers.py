@@ -1,8 +1,9 @@
 """Storage of the per-symbol assets (candles, features, targets): one file per symbol partition.
 
 A step computes a value for all the symbols of its run (a frame with a ``symbol`` column, or a
-TargetSet); this IO manager writes each symbol's part to ``<base_dir>/<asset>/<symbol>.pickle``
-and hands a reading step the parts it asks for pooled into one value again: the symbols of its
+TargetSet); this IO manager writes each symbol's part to
+``<base_dir>/by_symbol/<asset>/<symbol>.pickle`` (beside, not inside, the files Dagster's own IO
+manager keeps under the same folder) and hands a reading step the parts it asks for pooled into one value again: the symbols of its
 own run for a per-symbol asset, every registered symbol for a model. Dagster's own filesystem
 IO manager stores a range of partitions only as one object, which a later single-symbol run
 could not update.
@@ -43,7 +44,8 @@ class SymbolPartitionIOManager(dg.ConfigurableIOManager):
     base_dir: Optional[str] = None
 
     def _path(self, asset_key: dg.AssetKey, symbol: str) -> UPath:
-        return UPath(self.base_dir or settings.shared_io_dir()).joinpath(*asset_key.path, f"{symbol}.pickle")
+        root = UPath(self.base_dir or settings.shared_io_dir())
+        return root.joinpath("by_symbol", *asset_key.path, f"{symbol}.pickle")
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         symbols = sorted(context.asset_partition_keys)

@@ -129,8 +129,8 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
 
         # Outputs went through the shared folder; the models the workers saved load and predict.
         assert (shared / "ensemble_config").is_file()
-        assert {p.name for p in (shared / "features").iterdir()} == {"BTC-USDT.pickle", "ETH-USDT.pickle"}
-        features = pickle.loads((shared / "features" / "ETH-USDT.pickle").read_bytes())
+        assert {p.name for p in (shared / "by_symbol" / "features").iterdir()} == {"BTC-USDT.pickle", "ETH-USDT.pickle"}
+        features = pickle.loads((shared / "by_symbol" / "features" / "ETH-USDT.pickle").read_bytes())
         row = features.iloc[-1]
         assert load_model("direction_predictor").predict(row)["direction"] in ("UP", "DOWN")
         assert 0 <= load_model("risk_scorer").predict(row) <= 100

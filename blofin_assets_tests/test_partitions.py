@@ -50,7 +50,7 @@ def test_a_new_symbol_is_computed_alone_and_the_models_read_every_symbol(tmp_pat
     # One run, every symbol: one materialization per partition of each per-symbol asset.
     for asset in DATA:
         assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1}
-    assert {p.name for p in (tmp_path / "storage" / "features").iterdir()} == {"BTC-USDT.pickle", "ETH-USDT.pickle"}
+    assert {p.name for p in (tmp_path / "storage" / "by_symbol" / "features").iterdir()} == {"BTC-USDT.pickle", "ETH-USDT.pickle"}
 
     three = source("BTC-USDT", "ETH-USDT", "SOL-USDT")
     sync_symbols(instance, ["BTC-USDT", "ETH-USDT", "SOL-USDT"])
@@ -90,4 +90,4 @@ def test_an_output_without_the_runs_symbol_is_refused(tmp_path):
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     message = str(failure.event_specific_data.error)
     assert "partitions are ['BTC-USDT']" in message and "no rows for ['BTC-USDT']" in message and "['ETH-USDT']" in message
-    assert not (tmp_path / "storage" / "wrong_symbol").exists()
+    assert not (tmp_path / "storage" / "by_symbol" / "wrong_symbol").exists()

@@ -5,8 +5,8 @@ from typing import Optional
 import dagster as dg
 import pandas as pd
 
-from blofin_assets.market.features import FEATURE_COLUMNS, WARMUP_CANDLES, compute_features
 from blofin_assets.assets.markdown import md_table
+from blofin_assets.market.features import FEATURE_COLUMNS, WARMUP_CANDLES, compute_features
 from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
 from blofin_assets.partitions import PER_SYMBOL
 

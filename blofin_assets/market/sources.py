@@ -9,8 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from blofin_assets.market.csv_source import list_candle_files, read_candles_dir
-from blofin_assets.market.schema import CandleDataError
-from blofin_assets.market.schema import validate_candles
+from blofin_assets.market.schema import CandleDataError, validate_candles
 from blofin_assets.market.synthetic import SyntheticMarket
 
 

@@ -14,8 +14,8 @@ With c = close, l = low, r_t = ln(c_t / c_{t-1}) and h = horizon:
                      ln(c[t+h]/c[t]) - ln(c[t]/c[t-h]) against its lower and upper terciles over
                      the symbol's TRAINING rows.
 The scales (percentiles, terciles) are fitted per symbol on training rows only, so no
-test-period statistic and no other symbol shapes a training label. The last h candles of each symbol have no target: those
-rows are dropped, never filled.
+test-period statistic and no other symbol shapes a training label. The last h candles of each
+symbol have no target: those rows are dropped, never filled.
 """
 
 from __future__ import annotations

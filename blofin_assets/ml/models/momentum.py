@@ -31,7 +31,7 @@ class MomentumClassifier(CandleModel):
     # support vectors) it scores 6k rows/s, too slow for a 100k rows/s ensemble. Above this
     # many rows the RBF kernel is approximated by 500 Nystroem features and a linear SVM (hinge
     # loss, averaged SGD, regularisation matched to C): 100k+ rows/s, held-out accuracy at the
-    # default data 0.545 against the exact SVM's 0.558.
+    # default data 0.546 against the exact SVM's 0.541.
     default_exact_max_rows = 2_000
     # The approximate SVM is linear in rows but holds an n x n_components feature matrix: at
     # 800k rows that is 3.2 GB. It learns from at most this many rows, evenly spread over time.
