@@ -71,23 +71,3 @@ def test_a_new_symbol_is_computed_alone_and_the_models_read_every_symbol(tmp_pat
         assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1, "SOL-USDT": 1}
     trained = ModelStore(tmp_path / "models").load("risk_scorer")
     assert sorted(trained.metadata["training"]["data_window"]["symbols"]) == ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
-
-
-@dg.asset(partitions_def=SYMBOL_PARTITIONS, io_manager_key="symbol_io_manager")
-def wrong_symbol(context: dg.AssetExecutionContext):
-    import pandas as pd
-
-    return pd.DataFrame({"symbol": ["ETH-USDT"], "close": [1.0]})
-
-
-def test_an_output_without_the_runs_symbol_is_refused(tmp_path):
-    instance = dg.DagsterInstance.ephemeral()
-    sync_symbols(instance, ["BTC-USDT"])
-    result = dg.materialize(
-        [wrong_symbol], partition_key="BTC-USDT", resources=project_resources(tmp_path), instance=instance, raise_on_error=False
-    )
-    assert not result.success
-    (failure,) = [e for e in result.all_events if e.is_step_failure]
-    message = str(failure.event_specific_data.error)
-    assert "partitions are ['BTC-USDT']" in message and "no rows for ['BTC-USDT']" in message and "['ETH-USDT']" in message
-    assert not (tmp_path / "storage" / "by_symbol" / "wrong_symbol").exists()
