@@ -6,7 +6,6 @@ import dagster as dg
 import numpy as np
 import pytest
 
-from blofin_assets.definitions import defs
 from blofin_assets.ml.api import load_model
 from blofin_assets.ml.ensemble import EnsemblePredictor
 from blofin_assets.ml.store import ModelStore

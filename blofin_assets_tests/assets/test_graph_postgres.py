@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from blofin_assets.definitions import RESOURCES, defs
+from blofin_assets.definitions import RESOURCES
 from blofin_assets.ml.models import MODEL_NAMES
 from blofin_assets_tests.assets.test_graph import FAST, SMALL
 from blofin_assets_tests.conftest import PROJECT_ROOT, materialize_every_symbol
