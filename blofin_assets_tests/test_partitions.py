@@ -1,13 +1,18 @@
 """Per-symbol partitions on a real Dagster instance: registration, one run over every symbol, a
 new symbol computed alone, and the models reading every symbol."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
 import pytest
+import yaml
 
 from blofin_assets.definitions import defs
 from blofin_assets.ml.store import ModelStore
 from blofin_assets.partitions import SYMBOL_PARTITIONS, all_symbols_tags, symbol_range, sync_symbols
-from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
+from blofin_assets_tests.conftest import PROJECT_ROOT, materialize_every_symbol, project_resources
 
 DATA = ["candles", "features", "targets"]
 
@@ -71,3 +76,32 @@ def test_a_new_symbol_is_computed_alone_and_the_models_read_every_symbol(tmp_pat
         assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1, "SOL-USDT": 1}
     trained = ModelStore(tmp_path / "models").load("risk_scorer")
     assert sorted(trained.metadata["training"]["data_window"]["symbols"]) == ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
+
+
+@pytest.mark.e2e
+def test_two_symbols_materialize_side_by_side_in_two_processes(isolated_env):
+    """Partitions are independent: two runs of different symbols at once, through the real CLI,
+    both succeed and each leaves exactly its own symbol's files."""
+    with dg.DagsterInstance.get() as instance:
+        sync_symbols(instance, ["BTC-USDT", "ETH-USDT"])
+    config = isolated_env / "run.yaml"
+    config.write_text(yaml.safe_dump(source("BTC-USDT", "ETH-USDT")))
+    dagster = Path(sys.executable).with_name("dagster")
+    runs = [
+        subprocess.Popen(
+            [str(dagster), "asset", "materialize", "--select", ",".join(DATA), "--partition", symbol,
+             "-m", "blofin_assets.definitions", "-c", str(config)],
+            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for symbol in ("BTC-USDT", "ETH-USDT")
+    ]
+    for run in runs:
+        output, _ = run.communicate(timeout=300)
+        assert run.returncode == 0, output[-3000:]
+    with dg.DagsterInstance.get() as instance:
+        assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in instance.get_runs())
+        for asset in DATA:
+            assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1}
+    stored = isolated_env / "dagster_home" / "storage" / "by_symbol"
+    for asset in DATA:
+        assert sorted(p.name for p in (stored / asset).iterdir()) == ["BTC-USDT.pickle", "ETH-USDT.pickle"]
