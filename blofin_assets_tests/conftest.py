@@ -73,3 +73,10 @@ def materialize_every_symbol(instance: dg.DagsterInstance, run_config: dict | No
     one run of the graph (or ``selection``) over all of them."""
     tags = {**every_symbol(instance, source_for(run_config)), **kwargs.pop("tags", {})}
     return dg.materialize(defs.assets, run_config=run_config, instance=instance, tags=tags, **kwargs)
+
+
+def run_daily_refresh(instance: dg.DagsterInstance, run_config: dict, resources: dict):
+    """The daily_refresh job over every symbol of the run config, as its schedule launches it."""
+    job = defs.resolve_job_def("daily_refresh_job")
+    tags = every_symbol(instance, source_for(run_config))
+    return job.execute_in_process(instance=instance, resources=resources, run_config=run_config, tags=tags)

@@ -11,11 +11,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from blofin_assets.definitions import RESOURCES, defs
-from blofin_assets.symbols import every_symbol, source_for
+from blofin_assets.definitions import RESOURCES
 from blofin_assets.storage.retrain_log import read_retrain_log
 from blofin_assets_tests.assets.test_monitoring import BASE, SCALE_FREE, TWO_WEEKS, hours_after_start, source
-from blofin_assets_tests.conftest import materialize_every_symbol
+from blofin_assets_tests.conftest import materialize_every_symbol, run_daily_refresh
 
 DAEMON = Path(sys.executable).with_name("dagster-daemon")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -28,9 +27,7 @@ def test_the_daemon_runs_the_sensor_and_the_retraining_run_succeeds(isolated_env
         training = {**source(BASE), "ops": {"direction_predictor": {"config": {"features": SCALE_FREE}}}}
         assert materialize_every_symbol(instance, training, resources=RESOURCES).success
         drifted = source(BASE + TWO_WEEKS, hours_after_start(BASE))
-        daily = defs.resolve_job_def("daily_refresh_job").execute_in_process(
-            instance=instance, resources=RESOURCES, run_config=drifted, tags=every_symbol(instance, source_for(drifted))
-        )
+        daily = run_daily_refresh(instance, drifted, RESOURCES)
         flagged = {m for m, d in daily.output_for_node("drift_decisions").items() if d["retrain"]}
         assert flagged and "direction_predictor" not in flagged
 

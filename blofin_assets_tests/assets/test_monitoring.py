@@ -11,8 +11,7 @@ from blofin_assets.ml.models import MODEL_NAMES
 from blofin_assets.sensors import DOWNSTREAM, drift_sensor
 from blofin_assets.storage.results import ResultsDB
 from blofin_assets.storage.retrain_log import read_retrain_log
-from blofin_assets.symbols import every_symbol, source_for
-from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources, run_daily_refresh
 
 BASE = 1500
 TWO_WEEKS = 336
@@ -45,19 +44,14 @@ def loop(tmp_path_factory):
             "ops": {"direction_predictor": {"config": {"features": SCALE_FREE}}, "price_predictor": {"config": {"epochs": 10}}},
         }
         materialize_every_symbol(instance, training, resources=resources)
-        daily = defs.resolve_job_def("daily_refresh_job")
 
         def tick(cursor):
             return drift_sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor))
 
         first = tick(None)
-        def refresh(run_config):
-            tags = every_symbol(instance, source_for(run_config))
-            return daily.execute_in_process(instance=instance, resources=resources, run_config=run_config, tags=tags)
-
-        plain_run = refresh(source(BASE + TWO_WEEKS))
+        plain_run = run_daily_refresh(instance, source(BASE + TWO_WEEKS), resources)
         plain = tick(first.cursor)
-        shifted_run = refresh(source(BASE + 2 * TWO_WEEKS, hours_after_start(BASE + TWO_WEEKS)))
+        shifted_run = run_daily_refresh(instance, source(BASE + 2 * TWO_WEEKS, hours_after_start(BASE + TWO_WEEKS)), resources)
         drifted = tick(plain.cursor)
         again = tick(drifted.cursor)
         yield {
