@@ -26,9 +26,9 @@ $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 # Every asset, every symbol, one run: the symbols are registered as partitions first, and
 # the range first...last of them covers them all.
 run: install $(DAGSTER_HOME)/dagster.yaml
-	RANGE=$$($(BIN)/python -m blofin_assets.symbols) && \
+	RANGE=$$($(BIN)/blofin symbols) && \
 	$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range "$$RANGE"
-	$(BIN)/python -m blofin_assets.summary
+	$(BIN)/blofin summary
 
 test: install
 	$(BIN)/python -m pytest
@@ -42,11 +42,11 @@ bench: install
 
 # The monitoring loop on the embedded data: drift, the sensor, champion vs challenger.
 drift-demo: install
-	$(BIN)/python -m blofin_assets.drift_demo
+	$(BIN)/blofin drift-demo
 
 # Candles from BloFin into data/candles (needs the internet); then BLOFIN_CANDLES_DIR=data/candles make run
 fetch: install
-	$(BIN)/python -m blofin_assets.fetch
+	$(BIN)/blofin fetch
 
 clean:
 	rm -rf $(VENV) .dagster_home .drift_demo .pytest_cache *.egg-info

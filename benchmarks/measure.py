@@ -66,16 +66,15 @@ def run_graph(total_candles: int, n_symbols: int = 3, original: bool = False) ->
     import dagster as dg
 
     from blofin_assets.definitions import defs
-    from blofin_assets.io_managers import SymbolPartitionIOManager
-    from blofin_assets.partitions import SYMBOL_IO_MANAGER
-    from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
-    from blofin_assets.symbols import every_symbol
+    from blofin_assets.defs.io_managers import SymbolPartitionIOManager
+    from blofin_assets.defs.partitions import SYMBOL_IO_MANAGER, register_symbols
+    from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
 
     symbols = symbols_for(n_symbols)
     per_symbol = -(-total_candles // len(symbols))
     sampler = RssSampler() if Path("/proc/self/statm").exists() else None
     with tempfile.TemporaryDirectory() as tmp:
-        source = CandleSource(symbols=list(symbols), candles_per_symbol=per_symbol)
+        source = CandleSourceResource(symbols=list(symbols), candles_per_symbol=per_symbol)
         resources = {
             "candle_source": source,
             "model_store": ModelStoreResource(models_dir=f"{tmp}/models"),
@@ -83,7 +82,7 @@ def run_graph(total_candles: int, n_symbols: int = 3, original: bool = False) ->
             SYMBOL_IO_MANAGER: SymbolPartitionIOManager(base_dir=f"{tmp}/storage"),
         }
         instance = dg.DagsterInstance.ephemeral(tempdir=tmp)
-        tags = every_symbol(instance, source)  # one run over every symbol, as make run does
+        tags = register_symbols(instance, source.source())  # one run over every symbol, as make run does
         if sampler:
             sampler.start()
         start = time.perf_counter()

@@ -25,8 +25,7 @@ from blofin_assets.market.features import compute_features
 from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.dataset import build_targets, model_table
 from blofin_assets.ml.ensemble import EnsemblePredictor
-from blofin_assets.ml.ensemble.members import member_outputs
-from blofin_assets.ml.models import MODEL_NAMES
+from blofin_assets.ml.models import model_names
 from blofin_assets.ml.training import train_model
 
 TARGET_P50_MS = 5.0
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     features = compute_features(candles)
     table = model_table(features, build_targets(candles, features))
     ensemble = EnsemblePredictor("stacking")
-    for name in MODEL_NAMES:
+    for name in model_names():
         ensemble.add_model(train_model(name, table, 5).model, 0.5)
     train = table[table["split"] == "train"]
     ensemble.fit_meta(ensemble.member_outputs(train), train["target_direction"])
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [features.iloc[[i]] for i in range(len(features) - 500, len(features))]
     whole = _timed(ensemble.predict, rows, args.calls)
     members = {
-        name: float(np.median(_timed(lambda r, m=model: member_outputs(m, r), rows, args.calls)))
+        name: float(np.median(_timed(lambda r, m=model: m.ensemble_outputs(r), rows, args.calls)))
         for name, model in ensemble.members.items()
     }
     batch = pd.concat([features] * (BATCH_ROWS // len(features) + 1), ignore_index=True).iloc[:BATCH_ROWS]

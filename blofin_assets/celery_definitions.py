@@ -10,7 +10,7 @@ worker sees it:
   open through universal_pathlib);
 - trained models ($BLOFIN_MODELS_DIR) and results ($BLOFIN_DB_URL, PostgreSQL).
 
-Run it with: python -m blofin_assets.symbols, then dagster asset materialize --select '*'
+Run it with: blofin symbols, then dagster asset materialize --select '*'
 -m blofin_assets.celery_definitions --partition-range <the range it printed>
 (workers: dagster-celery worker start -A dagster_celery.app; see README, "Celery").
 """

@@ -2,22 +2,17 @@
 
 import dagster as dg
 
-from blofin_assets.assets.backtest import signal_backtest
-from blofin_assets.assets.data import candles
-from blofin_assets.assets.ensemble import ensemble_config
-from blofin_assets.assets.evaluation import VALIDATION_ASSETS, model_comparison
-from blofin_assets.assets.features import features, targets
-from blofin_assets.assets.monitoring import MONITORING_ASSETS
-from blofin_assets.assets.training import MODEL_ASSETS
-from blofin_assets.io_managers import SymbolPartitionIOManager
-from blofin_assets.jobs import daily_refresh_job
-from blofin_assets.partitions import SINGLE_RUN, SYMBOL_IO_MANAGER
-from blofin_assets.resources import CandleSource, ModelStoreResource, ResultsDatabase
-from blofin_assets.schedules import daily_refresh
-from blofin_assets.sensors import drift_sensor
+from blofin_assets.defs.assets import graph_assets
+from blofin_assets.defs.io_managers import SymbolPartitionIOManager
+from blofin_assets.defs.jobs import daily_refresh_job
+from blofin_assets.defs.partitions import SINGLE_RUN, SYMBOL_IO_MANAGER
+from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
+from blofin_assets.defs.schedules import build_daily_refresh
+from blofin_assets.defs.sensors import build_drift_sensor
+from blofin_assets.ml.models import MODEL_CLASSES
 
 RESOURCES = {
-    "candle_source": CandleSource(),
+    "candle_source": CandleSourceResource(),
     SYMBOL_IO_MANAGER: SymbolPartitionIOManager(),
     "model_store": ModelStoreResource(),
     "results_db": ResultsDatabase(),
@@ -37,30 +32,16 @@ def _one_run_per_range(assets: dg.AssetsDefinition) -> dg.AssetsDefinition:
     return assets if assets.backfill_policy else assets.with_attributes(backfill_policy=SINGLE_RUN)
 
 
-ASSETS = dg.map_asset_specs(
-    _owned,
-    [
-        candles,
-        features,
-        targets,
-        *MODEL_ASSETS,
-        *VALIDATION_ASSETS,
-        model_comparison,
-        ensemble_config,
-        signal_backtest,
-        *MONITORING_ASSETS,
-    ],
-)
-ASSETS = [_one_run_per_range(a) for a in ASSETS]
-
-
 def build_definitions(executor: dg.ExecutorDefinition, resources: dict = RESOURCES) -> dg.Definitions:
-    """The whole project on one executor (celery_definitions.py builds the distributed twin)."""
+    """The whole project on one executor, over the models registered now (celery_definitions.py
+    builds the distributed twin)."""
+    model_classes = list(MODEL_CLASSES.values())
+    assets = dg.map_asset_specs(_owned, graph_assets(model_classes))
     return dg.Definitions(
-        assets=ASSETS,
+        assets=[_one_run_per_range(a) for a in assets],
         jobs=[daily_refresh_job],
-        schedules=[daily_refresh],
-        sensors=[drift_sensor],
+        schedules=[build_daily_refresh()],
+        sensors=[build_drift_sensor(tuple(MODEL_CLASSES))],
         resources=resources,
         executor=executor,
     )

@@ -8,7 +8,10 @@ DAGSTER_HOME        Dagster instance folder         default: ./.dagster_home
 BLOFIN_IO_DIR       per-symbol outputs; with the    default: $DAGSTER_HOME/storage
                     Celery executor every output (a folder all workers share, or a URL
                     such as s3://bucket/prefix)
-Read at call time, so a run sees the environment it runs in.
+BLOFIN_DAILY_CRON   when daily_refresh runs (UTC)   default: 15 0 * * *
+BLOFIN_SENSOR_INTERVAL  seconds between drift_sensor evaluations   default: 60
+Read at call time, so a run sees the environment it runs in (the schedule's cron and the
+sensor's interval when the definitions load: Dagster fixes both there).
 """
 
 from __future__ import annotations
@@ -47,3 +50,18 @@ def shared_io_dir() -> str:
 def exchange_candles_dir() -> Path:
     """Where candles fetched from an exchange are kept."""
     return candles_dir() or Path("data/candles").absolute()
+
+
+def daily_cron() -> str:
+    return os.environ.get("BLOFIN_DAILY_CRON") or "15 0 * * *"
+
+
+def sensor_interval_seconds() -> int:
+    value = os.environ.get("BLOFIN_SENSOR_INTERVAL") or "60"
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ValueError(f"BLOFIN_SENSOR_INTERVAL must be a whole number of seconds, got {value!r}") from None
+    if seconds < 1:
+        raise ValueError(f"BLOFIN_SENSOR_INTERVAL must be at least 1 second, got {seconds}")
+    return seconds

@@ -9,16 +9,15 @@ import pandas as pd
 import pytest
 
 from blofin_assets.definitions import RESOURCES, defs
-from blofin_assets.io_managers import SymbolPartitionIOManager
+from blofin_assets.defs.io_managers import SymbolPartitionIOManager
+from blofin_assets.defs.partitions import SYMBOL_IO_MANAGER, register_symbols
+from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
 from blofin_assets.market.features import compute_features
 from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.dataset import build_targets, model_table
-from blofin_assets.ml.models import MODEL_NAMES
-from blofin_assets.ml.store import ModelStore
+from blofin_assets.ml.models import model_names
 from blofin_assets.ml.training import train_model
-from blofin_assets.partitions import SYMBOL_IO_MANAGER
-from blofin_assets.resources import ModelStoreResource, ResultsDatabase
-from blofin_assets.symbols import every_symbol, source_for
+from blofin_assets.storage.model_store import ModelStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +51,7 @@ def store_all_models(small_table, root) -> ModelStore:
     """The five models trained on small_table (a short MLP) and saved in a store of their own."""
     table, targets = small_table
     store = ModelStore(root)
-    for name in MODEL_NAMES:
+    for name in model_names():
         trained = train_model(name, table, targets.horizon, {"epochs": 5} if name == "price_predictor" else None)
         store.save(trained.model, trained.config, {"training": trained.training})
     return store
@@ -68,15 +67,16 @@ def project_resources(root: Path) -> dict:
     }
 
 
-def materialize_every_symbol(instance: dg.DagsterInstance, run_config: dict | None = None, **kwargs):
+def materialize_every_symbol(instance: dg.DagsterInstance, run_config: dict | None = None, definitions=None, **kwargs):
     """What make run does, in process: the run config's symbols registered as partitions, then
     one run of the graph (or ``selection``) over all of them."""
-    tags = {**every_symbol(instance, source_for(run_config)), **kwargs.pop("tags", {})}
-    return dg.materialize(defs.assets, run_config=run_config, instance=instance, tags=tags, **kwargs)
+    definitions = definitions or defs
+    tags = {**register_symbols(instance, CandleSourceResource.from_run_config(run_config).source()), **kwargs.pop("tags", {})}
+    return dg.materialize(definitions.assets, run_config=run_config, instance=instance, tags=tags, **kwargs)
 
 
 def run_daily_refresh(instance: dg.DagsterInstance, run_config: dict, resources: dict):
     """The daily_refresh job over every symbol of the run config, as its schedule launches it."""
     job = defs.resolve_job_def("daily_refresh_job")
-    tags = every_symbol(instance, source_for(run_config))
+    tags = register_symbols(instance, CandleSourceResource.from_run_config(run_config).source())
     return job.execute_in_process(instance=instance, resources=resources, run_config=run_config, tags=tags)

@@ -16,8 +16,8 @@ import kombu
 import pytest
 import yaml
 
-from blofin_assets.ml.api import load_model
-from blofin_assets.ml.models import MODEL_NAMES
+from blofin_assets.serving.api import load_model
+from blofin_assets.ml.models import model_names
 from blofin_assets_tests.conftest import PROJECT_ROOT
 from blofin_assets_tests.services import postgres_database, postgres_schema, require_rabbitmq
 
@@ -99,7 +99,7 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
             _wait_ready(workers, logs)
             run_config = isolated_env / "small.yaml"
             run_config.write_text(SMALL)
-            symbols = subprocess.run([str(BIN / "python"), "-m", "blofin_assets.symbols", "-c", str(run_config)],
+            symbols = subprocess.run([str(BIN / "python"), "-m", "blofin_assets.cli", "symbols", "-c", str(run_config)],
                                      cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
             assert symbols.returncode == 0, symbols.stderr
             command = [str(BIN / "dagster"), "asset", "materialize", "--select", "*", "-m", "blofin_assets.celery_definitions",
@@ -125,7 +125,7 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
             assert {host.split("@")[0] for host in hosts} == set(names)
             materialized = {e.dagster_event.asset_key.to_user_string() for e in events
                             if e.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION}
-            assert {*MODEL_NAMES, "ensemble_config", "drift_decisions"} <= materialized
+            assert {*model_names(), "ensemble_config", "drift_decisions"} <= materialized
 
         # Outputs went through the shared folder; the models the workers saved load and predict.
         assert (shared / "ensemble_config").is_file()
@@ -134,5 +134,5 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
         row = features.iloc[-1]
         assert load_model("direction_predictor").predict(row)["direction"] in ("UP", "DOWN")
         assert 0 <= load_model("risk_scorer").predict(row) <= 100
-        for name in MODEL_NAMES:
+        for name in model_names():
             assert len(load_model(name).predict(features.tail(4))) == 4

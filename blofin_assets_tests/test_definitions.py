@@ -1,17 +1,14 @@
 import dagster as dg
 
 from blofin_assets.definitions import defs
-from blofin_assets.market.csv_source import write_candle_csv
-from blofin_assets.market.synthetic import SyntheticMarket
-from blofin_assets.ml.models import MODEL_NAMES
-from blofin_assets.partitions import SYMBOL_PARTITIONS, all_symbols_tags, sync_symbols
+from blofin_assets.ml.models import model_names
 
 EXPECTED_ASSETS = {
     "candles",
     "features",
     "targets",
-    *MODEL_NAMES,
-    *(f"{name}_validation" for name in MODEL_NAMES),
+    *model_names(),
+    *(f"{name}_validation" for name in model_names()),
     "model_comparison",
     "ensemble_config",
     "signal_backtest",
@@ -39,59 +36,25 @@ def test_lineage_runs_from_candles_to_the_ensemble():
 
     assert parents("features") == {"candles"}
     assert parents("targets") == {"candles", "features"}
-    for name in MODEL_NAMES:
+    for name in model_names():
         assert parents(name) == {"features", "targets"}
         assert name in parents(f"{name}_validation")
-    assert parents("model_comparison") == {f"{name}_validation" for name in MODEL_NAMES}
+    assert parents("model_comparison") == {f"{name}_validation" for name in model_names()}
     assert "model_comparison" in parents("ensemble_config")
     assert parents("signal_backtest") == {"ensemble_config", "features", "targets"}
 
 
 def test_every_validation_carries_a_blocking_leakage_check():
     graph = defs.resolve_asset_graph()
-    for name in MODEL_NAMES:
+    for name in model_names():
         (check,) = graph.get(dg.AssetKey(f"{name}_validation")).check_keys
         assert check.name == "leakage_audit"
 
 
 def test_model_assets_show_their_estimator_kind():
     graph = defs.resolve_asset_graph()
-    kinds = {name: graph.get(dg.AssetKey(name)).kinds for name in MODEL_NAMES}
+    kinds = {name: graph.get(dg.AssetKey(name)).kinds for name in model_names()}
     assert "xgboost" in kinds["direction_predictor"] and "pytorch" in kinds["price_predictor"]
-
-
-def test_daily_refresh_refreshes_data_and_monitoring_and_never_retrains():
-    schedule = defs.resolve_schedule_def("daily_refresh")
-    assert schedule.cron_schedule == "15 0 * * *" and schedule.execution_timezone == "UTC"
-    job = defs.resolve_job_def("daily_refresh_job")
-    selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
-    assert selected == {"candles", "features", "targets", "model_performance", "performance_history", "feature_drift", "drift_decisions"}
-
-
-def test_each_daily_tick_registers_the_sources_symbols_and_runs_them_all(tmp_path, monkeypatch):
-    market = SyntheticMarket(symbols=("XRP-USDT", "DOGE-USDT"), candles_per_symbol=30).generate()
-    write_candle_csv(market, tmp_path / "csv")
-    monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(tmp_path / "csv"))
-    with dg.instance_for_test() as instance:
-        sync_symbols(instance, ["BTC-USDT"])  # a symbol the source no longer has
-        tick = defs.resolve_schedule_def("daily_refresh").evaluate_tick(dg.build_schedule_context(instance=instance))
-        (request,) = tick.run_requests
-        assert instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name) == ["DOGE-USDT", "XRP-USDT"]
-        assert all_symbols_tags(instance).items() <= request.tags.items()
-        assert set(all_symbols_tags(instance).values()) == {"DOGE-USDT", "XRP-USDT"}
-
-
-def test_the_schedule_cron_is_configurable(monkeypatch):
-    import importlib
-
-    import blofin_assets.schedules as schedules
-
-    monkeypatch.setenv("BLOFIN_DAILY_CRON", "30 6 * * 1-5")
-    try:
-        assert importlib.reload(schedules).daily_refresh.cron_schedule == "30 6 * * 1-5"
-    finally:
-        monkeypatch.delenv("BLOFIN_DAILY_CRON")
-        importlib.reload(schedules)
 
 
 def test_the_sensor_watches_drift_decisions_and_can_retrain_every_model():
@@ -104,7 +67,7 @@ def test_the_sensor_watches_drift_decisions_and_can_retrain_every_model():
     (target,) = sensor.targets
     job = defs.resolve_job_def(target.job_name)
     targets = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
-    assert set(MODEL_NAMES) <= targets and "ensemble_config" in targets and "candles" not in targets
+    assert set(model_names()) <= targets and "ensemble_config" in targets and "candles" not in targets
 
 
 def test_every_asset_reads_well_in_the_graph():

@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from blofin_assets.definitions import RESOURCES, defs
-from blofin_assets.market.csv_source import write_candle_csv
+from blofin_assets.market.csv_files import write_candle_csv
 from blofin_assets.market.synthetic import SyntheticMarket
-from blofin_assets.ml.models import MODEL_NAMES
-from blofin_assets.ml.store import ModelStore
+from blofin_assets.ml.models import model_names
+from blofin_assets.storage.model_store import ModelStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 README = (PROJECT_ROOT / "README.md").read_text()
@@ -25,44 +25,44 @@ BIN = Path(sys.executable).parent
 
 # Commands that other tests run, and where.
 COVERED_BY = {
-    "make run": "test_cli::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
+    "make run": "test_end_to_end::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
     "make test": "CI: .ci/run",
     "make ui": "test_ui::test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui",
     "make bench": "test_benchmarks::test_the_graph_benchmark_reports_time_and_memory_per_asset",
-    "make drift-demo": "test_drift_demo::test_the_demo_shows_the_sensor_firing_only_on_drift_and_the_models_retraining",
-    "make fetch": "market.test_exchange::test_the_fetch_command",
-    "BLOFIN_CANDLES_DIR=data/candles make run": "test_cli::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
-    "BLOFIN_CANDLES_DIR=/data/candles make run": "test_cli::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
-    ".venv/bin/python -m blofin_assets.fetch --symbol BTC-USDT --timeframe 15m --days 30 --out data/candles": "market.test_exchange::test_the_fetch_command",
-    "export BLOFIN_DB_URL=postgresql+psycopg://user:password@127.0.0.1:5432/blofin": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
-    "mkdir -p $DAGSTER_HOME && cp config/dagster-postgres.yaml $DAGSTER_HOME/dagster.yaml": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
-    "export DAGSTER_PG_URL=postgresql+psycopg2://user:password@127.0.0.1:5432/dagster": "assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
+    "make drift-demo": "cli.test_drift_demo::test_the_demo_shows_the_sensor_firing_only_on_drift_and_the_models_retraining",
+    "make fetch": "market.sources.test_exchange::test_the_fetch_command",
+    "BLOFIN_CANDLES_DIR=data/candles make run": "test_end_to_end::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
+    "BLOFIN_CANDLES_DIR=/data/candles make run": "test_end_to_end::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
+    ".venv/bin/blofin fetch --symbol BTC-USDT --timeframe 15m --days 30 --out data/candles": "market.sources.test_exchange::test_the_fetch_command",
+    "export BLOFIN_DB_URL=postgresql+psycopg://user:password@127.0.0.1:5432/blofin": "defs.assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
+    "mkdir -p $DAGSTER_HOME && cp config/dagster-postgres.yaml $DAGSTER_HOME/dagster.yaml": "defs.assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
+    "export DAGSTER_PG_URL=postgresql+psycopg2://user:password@127.0.0.1:5432/dagster": "defs.assets.test_graph_postgres::test_the_whole_graph_runs_on_postgresql",
     "export BLOFIN_IO_DIR=/srv/blofin/io BLOFIN_MODELS_DIR=/srv/blofin/models": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
     "PATH=$PWD/.venv/bin:$PATH dagster-celery worker start -A dagster_celery.app -y config/celery.yaml --name worker-1 -- --concurrency 1": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
     ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.celery_definitions -c config/celery.yaml --partition-range BTC-USDT...SOL-USDT": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
 }
 # Commands run by test_the_commands_run_here below.
 RUN_HERE = {
-    ".venv/bin/python -m blofin_assets.symbols -c run.yaml",
+    ".venv/bin/blofin symbols -c run.yaml",
     ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml --partition-range BTC-USDT...SOL-USDT",
     "dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions",
-    ".venv/bin/python -m blofin_assets.predict",
-    ".venv/bin/python -m blofin_assets.predict --symbol BTC-USDT",
-    ".venv/bin/python -m blofin_assets.symbols",
+    ".venv/bin/blofin predict",
+    ".venv/bin/blofin predict --symbol BTC-USDT",
+    ".venv/bin/blofin symbols",
     ".venv/bin/dagster asset materialize --select 'candles*' --partition XRP-USDT -m blofin_assets.definitions",
 }
 # What the make targets run: the commands the tests above run.
 MAKE_RECIPES = {
     "run": [
-        "RANGE=$$($(BIN)/python -m blofin_assets.symbols) && \\",
+        "RANGE=$$($(BIN)/blofin symbols) && \\",
         "$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range \"$$RANGE\"",
-        "$(BIN)/python -m blofin_assets.summary",
+        "$(BIN)/blofin summary",
     ],
     "test": ["$(BIN)/python -m pytest"],
     "ui": ["$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1"],
     "bench": ["$(BIN)/python -m benchmarks.graph", "$(BIN)/python -m benchmarks.predict"],
-    "drift-demo": ["$(BIN)/python -m blofin_assets.drift_demo"],
-    "fetch": ["$(BIN)/python -m blofin_assets.fetch"],
+    "drift-demo": ["$(BIN)/blofin drift-demo"],
+    "fetch": ["$(BIN)/blofin fetch"],
 }
 
 
@@ -128,7 +128,7 @@ def test_the_commands_run_here(isolated_env, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
     write_candle_csv(SyntheticMarket(candles_per_symbol=700).generate(), work / "csv")
     (work / "run.yaml").write_text(yaml.safe_dump({"ops": {"price_predictor": {"config": {"epochs": 5}}}}))
-    done = run(".venv/bin/python -m blofin_assets.symbols -c run.yaml", work)
+    done = run(".venv/bin/blofin symbols -c run.yaml", work)
     assert done.returncode == 0 and done.stdout == "BTC-USDT...SOL-USDT\n", done.stderr
     done = run(".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml --partition-range BTC-USDT...SOL-USDT", work)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -141,7 +141,7 @@ def test_the_commands_run_here(isolated_env, monkeypatch):
     assert {"risk_scorer", "risk_scorer_validation", "ensemble_config", "model_performance"} <= materialized
     assert "direction_predictor" not in materialized
 
-    for command in (".venv/bin/python -m blofin_assets.predict", ".venv/bin/python -m blofin_assets.predict --symbol BTC-USDT"):
+    for command in (".venv/bin/blofin predict", ".venv/bin/blofin predict --symbol BTC-USDT"):
         done = run(command, work)
         assert done.returncode == 0, done.stderr
         assert '"ensemble"' in done.stdout
@@ -151,11 +151,11 @@ def test_the_commands_run_here(isolated_env, monkeypatch):
     namespace: dict = {}
     for code in blocks("python"):
         exec(compile(code, "README.md", "exec"), namespace)
-    assert set(namespace["ensemble"].members) == set(MODEL_NAMES)
+    assert set(namespace["ensemble"].members) == set(model_names())
 
     # A new symbol's CSV file: registered, computed alone, and every model retrained on all four.
     write_candle_csv(SyntheticMarket(symbols=("XRP-USDT",), candles_per_symbol=700).generate(), work / "csv")
-    done = run(".venv/bin/python -m blofin_assets.symbols", work)
+    done = run(".venv/bin/blofin symbols", work)
     assert done.returncode == 0 and done.stdout == "BTC-USDT...XRP-USDT\n", done.stderr
     done = run(".venv/bin/dagster asset materialize --select 'candles*' --partition XRP-USDT -m blofin_assets.definitions", work)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -163,7 +163,7 @@ def test_the_commands_run_here(isolated_env, monkeypatch):
         for asset in ("candles", "features", "targets"):
             partitions = [r.partition_key for r in instance.fetch_materializations(dg.AssetKey(asset), limit=100).records]
             assert sorted(partitions) == ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"]  # each once
-    for name in MODEL_NAMES:
+    for name in model_names():
         window = ModelStore(work / "models").load(name).metadata["training"]["data_window"]
         assert sorted(window["symbols"]) == ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"]
 

@@ -50,7 +50,27 @@ _T_DOF = 4.0
 
 @dataclass(frozen=True)
 class SyntheticMarket:
-    """Parameters of the embedded synthetic data. Same parameters, same candles."""
+    """Parameters of the embedded synthetic data. Same parameters, same candles.
+
+    Parameters
+    ----------
+    symbols : tuple of str
+        Symbols to generate (known ones get their 2024 price and volatility).
+    candles_per_symbol : int
+        Candles per symbol.
+    bar : str
+        Bar size (pandas frequency, e.g. 1h).
+    seed : int
+        Seed of every random stream.
+    start : str
+        Time of the first candle.
+    shift_at : str, optional
+        From this time on, volatility is multiplied by ``shift_volatility``.
+    shift_volatility : float
+        The factor of that regime change.
+    regime_changes : bool
+        False keeps one calm regime throughout.
+    """
 
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     candles_per_symbol: int = 3000

@@ -25,13 +25,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-TARGET_COLUMNS = (
-    "target_direction",
-    "target_risk",
-    "target_price",
-    "target_momentum",
-    "target_volatility",
-)
 MOMENTUM_STATES = ("decelerating", "neutral", "accelerating")
 _PERCENTILES = np.linspace(0.0, 100.0, 101)
 

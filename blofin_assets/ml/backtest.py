@@ -20,12 +20,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from blofin_assets.ml.ensemble.predictor import EnsemblePredictor, direction_frame
+
 YEAR = pd.Timedelta(days=365.25)
+RISK_COLUMN = "risk"  # the ensemble column the position rule filters on
 
 
 @dataclass(frozen=True)
 class SignalRule:
-    """The original pipeline's rule: long when UP with confidence > 0.7 and risk < 50."""
+    """The original pipeline's rule: long when UP with confidence > 0.7 and risk < 50.
+
+    Parameters
+    ----------
+    min_confidence : float
+        Trade only when the signal's confidence is above this.
+    max_risk : float
+        ... and the risk is below this.
+    allow_short : bool
+        Go short on a confident DOWN too.
+    """
 
     min_confidence: float = 0.7
     max_risk: float = 50.0
@@ -37,6 +50,21 @@ class SignalRule:
         long = ok & (direction == "UP")
         short = ok & (direction == "DOWN") & self.allow_short
         return long.astype(np.int64) - short.astype(np.int64)
+
+
+def signal_to_trade(ensemble: EnsemblePredictor, rows: pd.DataFrame, signal: str) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """(direction and confidence per row, risk per row, label) of the ensemble's signal, or of
+    one directional member's (``signal`` = its name)."""
+    risky = [m for m in ensemble.members.values() if RISK_COLUMN in m.ensemble_columns]
+    if not risky:
+        raise ValueError(f"the position rule needs a member with a {RISK_COLUMN!r} column; members: {list(ensemble.members)}")
+    risk = risky[0].ensemble_outputs(rows)[RISK_COLUMN].to_numpy()
+    if signal == "ensemble":
+        return ensemble.predict(rows), risk, f"ensemble ({ensemble.ensemble_type})"
+    if signal not in ensemble.signal_members:
+        raise ValueError(f"signal must be 'ensemble' or one of {list(ensemble.signal_members)}, got {signal!r}")
+    p_up = ensemble.members[signal].ensemble_outputs(rows)[ensemble.signal_members[signal]].to_numpy()
+    return direction_frame(p_up, rows.index), risk, signal
 
 
 def _max_drawdown(equity: np.ndarray) -> float:

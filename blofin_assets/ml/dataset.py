@@ -14,7 +14,17 @@ KEY = ["symbol", "timestamp"]
 
 @dataclass(frozen=True)
 class HoldoutSpec:
-    """How the held-out period is chosen. ``purge`` defaults to the horizon."""
+    """How the held-out period is chosen.
+
+    Parameters
+    ----------
+    test_fraction : float
+        Share of each symbol's newest labelled rows held out.
+    test_days : float, optional
+        Hold out the last ``test_days`` days instead.
+    purge : int, optional
+        Rows left out between training and test rows; default and minimum the horizon.
+    """
 
     test_fraction: float = 0.2
     test_days: float | None = None
@@ -25,7 +35,19 @@ class HoldoutSpec:
 class TargetSet:
     """The value of the ``targets`` asset: labelled rows with their split, and each symbol's
     fitted scales. Symbols are labelled independently, so a set splits into one set per symbol
-    and pools back (how the per-symbol partitions are stored and read)."""
+    and pools back (how the per-symbol partitions are stored and read).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        symbol, timestamp, the five target columns and split (train, purge or test).
+    scales : dict of str to TargetScales
+        Each symbol's target scales, fitted on its training rows.
+    horizon : int
+        Candles ahead the targets look.
+    holdout : HoldoutSpec
+        How the split was made.
+    """
 
     frame: pd.DataFrame  # symbol, timestamp, target_*, split
     scales: dict[str, TargetScales]  # per symbol

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from blofin_assets.ml.leakage import AuditBounds, audit, shuffled_target_control
-from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.models import CandleModel
+from blofin_assets.ml.reports import ValidationReport
 from blofin_assets.ml.splits import TEST
 from blofin_assets.ml.validation import validate_model
 from blofin_assets.ml.walk_forward import walk_forward_evaluation
@@ -17,7 +18,7 @@ from blofin_assets.ml.walk_forward import walk_forward_evaluation
 class Evaluation:
     """The value of a <model>_validation asset."""
 
-    report: dict  # JSON-ready: holdout, walk-forward, control, audit
+    report: ValidationReport  # JSON-ready: holdout, walk-forward, control, audit
     oof: pd.DataFrame | None  # out-of-fold ensemble outputs from the walk-forward folds
     predictions: pd.DataFrame | None = None  # held-out rows: symbol, timestamp, close, actual, predicted
 
@@ -35,7 +36,7 @@ def evaluate_model(
 ) -> Evaluation:
     """The validation of a trained ``model``: held-out metrics beside baselines,
     walk-forward metrics (retraining with ``hyperparameters`` per fold), the shuffled-target
-    control for the direction model, and the leakage audit over all of it."""
+    control for the models that run one, and the leakage audit over all of it."""
     test = table[table["split"] == TEST]
     predicted = model.predict(test)
     predictions = test[["symbol", "timestamp", "close"]].assign(actual=test[model.target].to_numpy(), predicted=predicted)
@@ -52,9 +53,9 @@ def evaluate_model(
             embargo_fraction=settings.embargo_fraction,
         )
         report["walk_forward"], oof = walk_forward.report, walk_forward.oof
-    if model.name == "direction_predictor":
+    if model.shuffled_control:
         report["shuffled_control"] = shuffled_target_control(
-            hyperparameters, table, horizon, sigmas=settings.bounds.control_sigmas
+            model.name, hyperparameters, table, horizon, sigmas=settings.bounds.control_sigmas
         )
     report["audit"] = audit(report, settings.bounds)
     return Evaluation(report, oof, predictions.reset_index(drop=True))

@@ -1,26 +1,17 @@
-"""Permutation feature importance on held-out rows, the same measure for all five models.
+"""Permutation feature importance on held-out rows, the same measure for every model.
 
 Importance of a feature = how much the model's loss grows when that feature's column is
 shuffled (log loss for classifiers, MAE for regressors), on up to ``max_rows`` held-out rows.
-Native tree importances exist for three of the five models only and measure training fit,
-not held-out usefulness; this one compares across models.
+Native tree importances exist for the tree models only and measure training fit, not
+held-out usefulness; this one compares across models.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import log_loss, mean_absolute_error
 
-from blofin_assets.ml.models.base import CandleModel
-
-
-def _loss(model: CandleModel, X: pd.DataFrame, y: np.ndarray) -> float:
-    if model.task == "classification":
-        proba = model.predict_proba(X)
-        labels = np.arange(proba.shape[1])
-        return float(log_loss(y, np.clip(proba, 1e-9, 1.0), labels=labels))
-    return float(mean_absolute_error(y, model.predict(X)))
+from blofin_assets.ml.models import CandleModel
 
 
 def permutation_importance(
@@ -32,13 +23,13 @@ def permutation_importance(
         keep = np.sort(rng.choice(len(X), size=max_rows, replace=False))
         X, y = X.iloc[keep], y[keep]
     X = X.reset_index(drop=True)
-    base = _loss(model, X, y)
+    base = model.loss(X, y)
     importance = {}
     for feature in model.feature_names_in_:
         increases = []
         for _ in range(repeats):
             shuffled = X.copy()
             shuffled[feature] = rng.permutation(shuffled[feature].to_numpy())
-            increases.append(_loss(model, shuffled, y) - base)
+            increases.append(model.loss(shuffled, y) - base)
         importance[str(feature)] = float(np.mean(increases))
     return importance

@@ -5,9 +5,10 @@ Three findings fail a model's audit:
   markets do not give that; the old pipeline's 1.000 came from labels that saw the future;
 - held-out skill far above walk-forward skill: above the walk-forward mean by more than
   ``max_skill_gap`` and more than ``gap_sigmas`` fold standard deviations;
-- the shuffled-target control out of its chance bounds: a direction model retrained on
-  permuted training labels must not call the held-out direction better than chance, else
-  something besides the labels (features, split, scaling) carries the answer.
+- the shuffled-target control out of its chance bounds: a model retrained on permuted training
+  labels (the models with ``shuffled_control``: the direction model) must not call the
+  held-out labels better than chance, else something besides the labels (features, split,
+  scaling) carries the answer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from blofin_assets.ml.reports import Audit, ShuffledControl, ValidationReport
 from blofin_assets.ml.splits import TEST, TRAIN
 from blofin_assets.ml.training import build_model
 
@@ -34,22 +36,24 @@ class AuditBounds:
     control_sigmas: float = 3.0
 
 
-def shuffled_target_control(params: dict, table: pd.DataFrame, horizon: int, *, sigmas: float = 3.0, seed: int = 0) -> dict:
-    """Retrain the direction model on permuted training labels and score the real test labels."""
+def shuffled_target_control(
+    name: str, params: dict, table: pd.DataFrame, horizon: int, *, sigmas: float = 3.0, seed: int = 0
+) -> ShuffledControl:
+    """Retrain classifier ``name`` on permuted training labels and score the real test labels."""
     rng = np.random.default_rng(seed)
+    model = build_model(name, params, horizon)
+    target = model.target
     train = table[table["split"] == TRAIN].copy()
     test = table[table["split"] == TEST]
     # Permute within each symbol: keeps each symbol's class balance, destroys any X -> y link.
-    train["target_direction"] = train.groupby("symbol")["target_direction"].transform(
-        lambda s: rng.permutation(s.to_numpy())
-    )
-    model = build_model("direction_predictor", params, horizon).fit(train, train["target_direction"].to_numpy())
-    y = test["target_direction"].to_numpy()
+    train[target] = train.groupby("symbol")[target].transform(lambda s: rng.permutation(s.to_numpy()))
+    model.fit(train, train[target].to_numpy())
+    y = test[target].to_numpy()
     accuracy = float(np.mean(model.predict(test) == y))
     n = len(y)
-    share_up = float(y.mean())
+    shares = np.bincount(y.astype(np.int64), minlength=len(model.class_labels)) / n
     margin = sigmas * np.sqrt(0.25 / n)
-    low, high = 0.5 - margin, max(share_up, 1 - share_up) + margin
+    low, high = 1.0 / len(model.class_labels) - margin, float(shares.max()) + margin
     return {
         "accuracy": accuracy,
         "chance_low": float(low),
@@ -59,13 +63,11 @@ def shuffled_target_control(params: dict, table: pd.DataFrame, horizon: int, *, 
     }
 
 
-def audit(report: dict, bounds: AuditBounds = AuditBounds()) -> dict:
-    """Findings for one validation report (with walk_forward and, for direction, the control)."""
+def audit(report: ValidationReport, bounds: AuditBounds = AuditBounds()) -> Audit:
+    """Findings for one validation report (with walk_forward and, where run, the control)."""
     findings = []
-    pooled = report["pooled"]["model"]
-    direction_accuracy = pooled.get("directional_accuracy")
-    if report["model_name"] == "direction_predictor":
-        direction_accuracy = pooled["accuracy"]
+    metric = report.get("direction_metric")
+    direction_accuracy = report["pooled"]["model"][metric] if metric else None
     if direction_accuracy is not None and direction_accuracy > bounds.max_direction_accuracy:
         findings.append(
             f"held-out direction accuracy {direction_accuracy:.3f} is above {bounds.max_direction_accuracy:.2f}, "
@@ -86,7 +88,7 @@ def audit(report: dict, bounds: AuditBounds = AuditBounds()) -> dict:
     control = report.get("shuffled_control")
     if control and not control["within"]:
         findings.append(
-            f"a direction model trained on shuffled labels scored {control['accuracy']:.3f} on the held-out "
+            f"a model trained on shuffled labels scored {control['accuracy']:.3f} on the held-out "
             f"period, outside chance [{control['chance_low']:.3f}, {control['chance_high']:.3f}]: "
             f"something besides the labels carries the answer; {LOOK_AT}"
         )

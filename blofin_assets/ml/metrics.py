@@ -10,6 +10,8 @@ baseline, negative means worse, 1 would be perfect.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.stats import spearmanr
 from sklearn.metrics import (
@@ -96,3 +98,10 @@ def information_coefficient(signal, realized) -> float | None:
     if len(signal) < 3 or np.ptp(signal) == 0 or np.ptp(realized) == 0:
         return None
     return float(spearmanr(signal, realized).statistic)
+
+
+def accuracy_difference_se(acc_a: float, n_a: int, acc_b: float, n_b: int, horizon: int) -> float:
+    """Standard error of a difference of two accuracies whose labels overlap ``horizon`` rows
+    (neighbouring labels share a window, so n / horizon rows are effectively independent)."""
+    eff_a, eff_b = max(1.0, n_a / horizon), max(1.0, n_b / horizon)
+    return math.sqrt(acc_a * (1 - acc_a) / eff_a + acc_b * (1 - acc_b) / eff_b)

@@ -5,26 +5,20 @@ rows are labelled rows after that window plus a purge of ``horizon`` rows (their
 overlap the training labels); the recent window is the newest ``recent_rows`` of them per
 symbol.
 
-Performance, compared with the same figure on the validation's held-out period:
-- classifiers: accuracy; drop = (validation - now) / validation;
-- regressors: relative error, MAE / MAE of the naive baseline on the same rows (1 - skill);
-  drop = (now - validation) / validation. A regressor's raw MAE grows with the price level and
-  with volatility, so a volatile fortnight would look like a worse model; relative to the
-  naive forecast on the same candles it does not.
-A classifier's drop also has to exceed two standard errors of the difference in accuracy
-(binomial, with n / horizon effective rows since neighbouring labels overlap): a coin-flip
-model's accuracy over two weeks wanders by more than 10% on noise alone.
+Performance is the model's ``monitored_figure`` (accuracy for classifiers; for regressors MAE
+relative to the naive forecast on the same rows), compared with the same figure on the
+validation's held-out period: the model's ``relative_drop``, which must also be significant
+for the model (``drop_is_significant``: for a classifier, beyond two standard errors, since a
+coin-flip model's accuracy over two weeks wanders by more than 10% on noise alone). See
+ml/models/tasks.py.
 """
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from blofin_assets.ml.drift import feature_drift
-from blofin_assets.ml.models.base import CandleModel
-from blofin_assets.ml.validation import compare_on
+from blofin_assets.ml.models import CandleModel
 
 
 def _windows(table: pd.DataFrame, metadata: dict, horizon: int, recent_rows: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -45,30 +39,6 @@ def _windows(table: pd.DataFrame, metadata: dict, horizon: int, recent_rows: int
     return (pd.concat(training) if training else empty), (pd.concat(unseen) if unseen else empty)
 
 
-def main_metric(task: str) -> str:
-    return "accuracy" if task == "classification" else "mae"
-
-
-def monitored_figure(task: str, comparison: dict) -> tuple[str, float | None]:
-    """(name, value) of the figure monitoring compares, from a compare_on()-style result."""
-    if task == "classification":
-        return "accuracy", comparison["model"]["accuracy"]
-    baseline = comparison["baseline"]["mae"]
-    return "relative_error", (comparison["model"]["mae"] / baseline if baseline else None)
-
-
-def accuracy_difference_se(acc_a: float, n_a: int, acc_b: float, n_b: int, horizon: int) -> float:
-    """Standard error of a difference of two accuracies whose labels overlap ``horizon`` rows."""
-    eff_a, eff_b = max(1.0, n_a / horizon), max(1.0, n_b / horizon)
-    return math.sqrt(acc_a * (1 - acc_a) / eff_a + acc_b * (1 - acc_b) / eff_b)
-
-
-def relative_drop(task: str, validation: float, now: float) -> float:
-    if validation == 0:
-        return 0.0
-    return (validation - now) / validation if task == "classification" else (now - validation) / validation
-
-
 def model_performance(
     model: CandleModel, metadata: dict, table: pd.DataFrame, horizon: int, *, recent_rows: int = 336, max_drop: float = 0.10
 ) -> dict:
@@ -76,7 +46,7 @@ def model_performance(
     ``dropped`` when it is worse than that by more than ``max_drop`` (relative)."""
     training, unseen = _windows(table, metadata, horizon, recent_rows)
     held_out = metadata.get("validation", {}).get("pooled")
-    metric, validation = monitored_figure(model.task, held_out) if held_out else (None, None)
+    metric, validation = model.monitored_figure(held_out) if held_out else (None, None)
     result = {
         "model": model.name,
         "version": metadata["version"],
@@ -87,20 +57,20 @@ def model_performance(
     }
     if unseen.empty or training.empty:
         return {**result, "status": "no unseen labelled rows yet", "current": None, "drop": None, "dropped": False}
-    comparison = compare_on(model, unseen, training, model.predict(unseen))
-    metric, current = monitored_figure(model.task, comparison)
-    drop = None if validation is None or current is None else relative_drop(model.task, validation, current)
+    comparison = model.compare(unseen, training, model.predict(unseen))
+    metric, current = model.monitored_figure(comparison)
+    drop = None if validation is None or current is None else model.relative_drop(validation, current)
     dropped = drop is not None and drop > max_drop
-    if dropped and model.task == "classification":
+    if dropped:
         n_validation = metadata["validation"]["pooled"]["n"]
-        dropped = validation - current > 2.0 * accuracy_difference_se(validation, n_validation, current, len(unseen), horizon)
+        dropped = model.drop_is_significant(validation, n_validation, current, len(unseen), horizon)
     return {
         **result,
         "status": "scored",
         "current": current,
         "drop": drop,
         "dropped": dropped,
-        main_metric(model.task): comparison["model"][main_metric(model.task)],
+        model.main_metric: comparison["model"][model.main_metric],
         "skill": comparison["skill"],
         "window_start": unseen["timestamp"].min().isoformat(),
         "window_end": unseen["timestamp"].max().isoformat(),
@@ -130,9 +100,9 @@ def model_feature_drift(
     return {"model": metadata["name"], "version": metadata["version"], "status": "measured", **result}
 
 
-def severity(ratio: float) -> str:
-    """WARN past the threshold, ERROR past twice the threshold (``ratio`` = value / threshold)."""
-    return "ERROR" if ratio > 2.0 else "WARN"
+def severity(value: float, threshold: float) -> str:
+    """WARN past the threshold, ERROR past twice the threshold."""
+    return "ERROR" if threshold <= 0 or value > 2.0 * threshold else "WARN"
 
 
 def decide(performance: dict, drift: dict) -> dict:
@@ -146,7 +116,7 @@ def decide(performance: dict, drift: dict) -> dict:
                 "metric": performance["metric"],
                 "baseline": performance["validation"],
                 "current": performance["current"],
-                "severity": severity(performance["drop"] / max_drop) if max_drop > 0 else "ERROR",
+                "severity": severity(performance["drop"], max_drop),
             }
         )
     if drift.get("drifted"):
@@ -156,7 +126,7 @@ def decide(performance: dict, drift: dict) -> dict:
                 "metric": "share of features with PSI > threshold",
                 "baseline": drift["drifted_share_threshold"],
                 "current": drift["drifted_share"],
-                "severity": severity(drift["max_psi"] / drift["psi_threshold"]),
+                "severity": severity(drift["max_psi"], drift["psi_threshold"]),
             }
         )
     return {

@@ -11,12 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from blofin_assets.ml.metrics import classification_metrics, regression_metrics
-from blofin_assets.ml.models.base import CandleModel
-from blofin_assets.ml.monitoring import main_metric
+from blofin_assets.ml.models import CandleModel
 from blofin_assets.ml.splits import TEST
-from blofin_assets.ml.store import StoredModel
-from blofin_assets.ml.training import TrainedModel, train_model
+from blofin_assets.ml.training import ModelVersion, TrainedModel, train_model
 
 
 def select_features(importance: dict[str, float], min_share: float = 0.01) -> tuple[list[str], list[str]]:
@@ -45,10 +42,8 @@ def common_window(table: pd.DataFrame, windows: list[dict], horizon: int) -> pd.
 
 
 def score(model: CandleModel, rows: pd.DataFrame) -> float:
-    y = rows[model.target].to_numpy()
-    predicted = model.predict(rows)
-    metrics = classification_metrics(y, predicted) if model.task == "classification" else regression_metrics(y, predicted)
-    return metrics[main_metric(model.task)]
+    """The model's main metric on ``rows``."""
+    return model.metrics(rows[model.target].to_numpy(), model.predict(rows))[model.main_metric]
 
 
 @dataclass
@@ -59,7 +54,7 @@ class RetrainOutcome:
 
 
 def retrain(
-    champion: StoredModel, table: pd.DataFrame, horizon: int, params: dict, *, min_importance_share: float = 0.01
+    champion: ModelVersion, table: pd.DataFrame, horizon: int, params: dict, *, min_importance_share: float = 0.01
 ) -> RetrainOutcome:
     """Train a challenger on the current training rows with feature selection, and decide."""
     name = champion.model.name
@@ -73,11 +68,11 @@ def retrain(
         "dropped": dropped,
     }
     window = common_window(table, [champion.metadata["training"]["data_window"], challenger.training["data_window"]], horizon)
-    metric = main_metric(challenger.model.task)
+    metric = challenger.model.main_metric
     if window.empty:
         raise ValueError(f"{name}: no held-out rows after both models' training windows to compare them on")
     old, new = score(champion.model, window), score(challenger.model, window)
-    accepted = new >= old if metric == "accuracy" else new <= old
+    accepted = challenger.model.at_least_as_good(new, old)
     verdict = "at least as good" if accepted else "worse"
     record = {
         "model": name,

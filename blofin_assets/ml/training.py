@@ -1,25 +1,36 @@
-"""Train one of the five models on the training rows of the model table."""
+"""Train a registered model on the training rows of the model table."""
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from blofin_assets.ml.metrics import classification_metrics, regression_metrics
-from blofin_assets.ml.models import MODEL_CLASSES
-from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.models import CandleModel, model_class
 from blofin_assets.ml.splits import TRAIN
-from blofin_assets.storage.jsonsafe import jsonable
 
 
 @dataclass
 class TrainedModel:
+    """A freshly trained model: what its config.json and metadata.json["training"] will hold."""
+
     model: CandleModel
     config: dict  # -> config.json
     training: dict  # -> metadata.json["training"]
+
+
+@dataclass
+class ModelVersion:
+    """A model as saved: the fitted model with its config.json and metadata.json."""
+
+    model: CandleModel
+    config: dict
+    metadata: dict
+
+    @property
+    def version(self) -> str:
+        return self.metadata["version"]
 
 
 def data_window(rows: pd.DataFrame) -> dict:
@@ -37,14 +48,12 @@ def data_window(rows: pd.DataFrame) -> dict:
 def build_model(name: str, params: dict | None = None, horizon: int = 5) -> CandleModel:
     """An unfitted model with ``params`` over its defaults; ``horizon`` goes to the models that
     purge a calibration slice."""
-    if name not in MODEL_CLASSES:
-        raise KeyError(f"unknown model {name!r}; known: {sorted(MODEL_CLASSES)}")
-    cls = MODEL_CLASSES[name]
+    cls = model_class(name)
     accepted = inspect.signature(cls.__init__).parameters
     params = dict(params or {})
     unknown = sorted(set(params) - set(accepted))
     if unknown:
-        raise ValueError(f"{name}: unknown hyperparameter(s) {unknown}; accepted: {sorted(accepted)[1:]}")
+        raise ValueError(f"{name}: unknown hyperparameter(s) {unknown}; accepted: {sorted(p for p in accepted if p != 'self')}")
     if "horizon" in accepted:
         params.setdefault("horizon", horizon)
     return cls(**params)
@@ -58,11 +67,7 @@ def train_model(name: str, table: pd.DataFrame, horizon: int, params: dict | Non
         raise ValueError(f"{name}: no training rows")
     y = rows[model.target].to_numpy()
     model.fit(rows, y)
-    predicted = model.predict(rows)
-    if model.task == "classification":
-        in_sample = classification_metrics(y, predicted)
-    else:
-        in_sample = regression_metrics(y, predicted)
+    in_sample = model.metrics(y, model.predict(rows))
     config = {
         "name": name,
         "class": type(model).__name__,
@@ -71,18 +76,14 @@ def train_model(name: str, table: pd.DataFrame, horizon: int, params: dict | Non
         "target": model.target,
         "features": list(model.feature_names_in_),
         "horizon": horizon,
-        "hyperparameters": jsonable(model.get_params()),
+        "hyperparameters": model.get_params(),
         "estimator_used": model.estimator_used_,
-        "fitted": jsonable(model.fitted_summary()),
+        "fitted": model.fitted_summary(),
     }
     training = {
         "n_train": int(len(rows)),
         "metrics": in_sample,
         "data_window": data_window(rows),
-        "class_balance": (
-            {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True))}
-            if model.task == "classification"
-            else None
-        ),
+        "class_balance": model.class_balance(y),
     }
     return TrainedModel(model, config, training)

@@ -4,56 +4,53 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import r2_score
 
 from blofin_assets.ml.importance import permutation_importance
-from blofin_assets.ml.metrics import (
-    compare_classification,
-    compare_regression,
-    directional_accuracy,
-    information_coefficient,
-)
-from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.metrics import information_coefficient
+from blofin_assets.ml.models import CandleModel
+from blofin_assets.ml.reports import Comparison, ValidationReport
 from blofin_assets.ml.splits import TEST, TRAIN
 from blofin_assets.ml.training import data_window
 
 
-def compare_on(model: CandleModel, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
-    """Metrics of ``predicted`` on ``test`` beside the baseline learned from ``train``."""
-    y = test[model.target].to_numpy()
-    if model.task == "classification":
-        majority = int(pd.Series(train[model.target]).mode().iloc[0])
-        return compare_classification(y, predicted, majority)
-    if model.target == "target_price":
-        close = test["close"].to_numpy()
-        report = compare_regression(y, predicted, close, "no change (price in h candles = close now)")
-        # Price levels differ 400x between symbols, so pooled R^2 on prices is near 1 for any
-        # sane forecast; R^2 of the implied log return is the figure that shows skill.
-        report["model"]["return_r2"] = float(r2_score(np.log(y / close), np.log(predicted / close)))
-        report["baseline"]["return_r2"] = float(r2_score(np.log(y / close), np.zeros(len(y))))
-        up_share = float((train[model.target] > train["close"]).mean())
-        report["model"]["directional_accuracy"] = directional_accuracy(close, y, predicted)
-        report["baseline"]["directional_accuracy"] = float(np.mean((y > close) == (up_share > 0.5)))
-        return report
-    # Per-symbol training mean: a symbol's own average risk or volatility is the honest naive bar.
-    means = train.groupby("symbol")[model.target].mean()
-    fallback = float(train[model.target].mean())
-    baseline = test["symbol"].map(means).fillna(fallback).to_numpy(dtype=np.float64)
-    return compare_regression(y, predicted, baseline, "training mean of the symbol")
+def realized_log_return(rows: pd.DataFrame) -> np.ndarray:
+    """ln(close[t+h] / close[t]) of labelled rows: what a direction score should rank with."""
+    return np.log(rows["target_price"] / rows["close"]).to_numpy()
 
 
-def direction_skill(report: dict) -> float | None:
+def score_rows(
+    model: CandleModel, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray
+) -> tuple[Comparison, dict[str, Comparison]]:
+    """``predicted`` on ``test`` beside the baseline learned from ``train``, pooled and per
+    symbol, each with the information coefficient where the model has a direction score."""
+    score = model.direction_score(test)
+    realized = realized_log_return(test)
+    pooled = model.compare(test, train, predicted)
+    if score is not None:
+        pooled["ic"] = information_coefficient(score, realized)
+    per_symbol = {}
+    for symbol, rows in test.groupby("symbol"):
+        mask = (test["symbol"] == symbol).to_numpy()
+        block = model.compare(rows, train[train["symbol"] == symbol], predicted[mask])
+        if score is not None:
+            block["ic"] = information_coefficient(score[mask], realized[mask])
+        per_symbol[str(symbol)] = block
+    return pooled, per_symbol
+
+
+def direction_skill(report: ValidationReport) -> float | None:
     """Skill at calling the direction of the next h candles, for models that imply one."""
+    metric = report.get("direction_metric")
+    if metric is None:
+        return None
     pooled = report["pooled"]
-    if "directional_accuracy" in pooled["model"]:
-        acc, base = pooled["model"]["directional_accuracy"], pooled["baseline"]["directional_accuracy"]
-        return None if base >= 1 else (acc - base) / (1 - base)
-    return pooled["skill"]
+    accuracy, baseline = pooled["model"][metric], pooled["baseline"][metric]
+    return None if baseline >= 1 else (accuracy - baseline) / (1 - baseline)
 
 
 def validate_model(
     model: CandleModel, table: pd.DataFrame, *, importance_rows: int = 1000, predicted: np.ndarray | None = None
-) -> dict:
+) -> ValidationReport:
     """Score ``model`` on the test rows of ``table`` (never trained on, after the purge gap).
     ``predicted``: the model's predictions for those rows, if already made."""
     test = table[table["split"] == TEST]
@@ -61,27 +58,17 @@ def validate_model(
     if test.empty:
         raise ValueError(f"{model.name}: no test rows to validate on")
     predicted = model.predict(test) if predicted is None else predicted
-    realized = np.log(test["target_price"] / test["close"]).to_numpy()
-    score = model.direction_score(test)
-    report = {
+    pooled, per_symbol = score_rows(model, test, train, predicted)
+    return {
         "model_name": model.name,
         "task": model.task,
+        "metric": model.main_metric,
+        "direction_metric": model.direction_metric,
         "target": model.target,
         "n_train": int(len(train)),
         "n_test": int(len(test)),
         "test_window": data_window(test),
-        "pooled": compare_on(model, test, train, predicted),
-        "per_symbol": {},
+        "pooled": pooled,
+        "per_symbol": per_symbol,
+        "feature_importance": permutation_importance(model, test, test[model.target].to_numpy(), max_rows=importance_rows),
     }
-    if score is not None:
-        report["pooled"]["ic"] = information_coefficient(score, realized)
-    for symbol, rows in test.groupby("symbol"):
-        mask = (test["symbol"] == symbol).to_numpy()
-        block = compare_on(model, rows, train[train["symbol"] == symbol], predicted[mask])
-        if score is not None:
-            block["ic"] = information_coefficient(score[mask], realized[mask])
-        report["per_symbol"][str(symbol)] = block
-    report["feature_importance"] = permutation_importance(
-        model, test, test[model.target].to_numpy(), max_rows=importance_rows
-    )
-    return report

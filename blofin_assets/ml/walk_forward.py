@@ -7,23 +7,22 @@ a direction, the information coefficient per fold (see ml.metrics.information_co
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from dataclasses import dataclass
-
-from blofin_assets.ml.ensemble.members import member_outputs
-from blofin_assets.ml.metrics import information_coefficient
+from blofin_assets.ml.reports import WalkForwardFold, WalkForwardReport
 from blofin_assets.ml.splits import walk_forward_splits
 from blofin_assets.ml.training import build_model
-from blofin_assets.ml.validation import compare_on
+from blofin_assets.ml.validation import score_rows
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class WalkForwardResult:
-    report: dict  # JSON-ready figures per fold and their summary
+    report: WalkForwardReport  # JSON-ready figures per fold and their summary
     oof: pd.DataFrame  # symbol, timestamp and the model's ensemble outputs on each fold's test rows
 
 
@@ -50,33 +49,28 @@ def walk_forward_evaluation(
     predictions, which the stacking ensemble learns from."""
     table = table.reset_index(drop=True)
     folds = walk_forward_splits(table, horizon=horizon, n_folds=n_folds, mode=mode, embargo_fraction=embargo_fraction)
-    realized = np.log(table["target_price"] / table["close"]).to_numpy()
-    results = []
+    results: list[WalkForwardFold] = []
     oof_parts = []
+    metric = None
     for fold in folds:
         train, test = table.iloc[fold.train], table.iloc[fold.test]
         model = build_model(name, params, horizon)
         model.fit(train, train[model.target].to_numpy())
+        metric = model.main_metric
         predicted = model.predict(test)
-        oof_parts.append(pd.concat([test[["symbol", "timestamp"]], member_outputs(model, test)], axis=1))
-        result = {
+        oof_parts.append(pd.concat([test[["symbol", "timestamp"]], model.ensemble_outputs(test)], axis=1))
+        pooled, per_symbol = score_rows(model, test, train, predicted)
+        result: WalkForwardFold = {
             "fold": fold.number,
             "n_train": int(len(train)),
             "n_test": int(len(test)),
             "test_start": test["timestamp"].min().isoformat(),
             "test_end": test["timestamp"].max().isoformat(),
-            "pooled": compare_on(model, test, train, predicted),
-            "per_symbol": {},
+            "pooled": pooled,
+            "per_symbol": per_symbol,
         }
-        signal = model.direction_score(test)
-        if signal is not None:
-            result["ic"] = information_coefficient(signal, realized[fold.test])
-        for symbol, rows in test.groupby("symbol"):
-            mask = (test["symbol"] == symbol).to_numpy()
-            block = compare_on(model, rows, train[train["symbol"] == symbol], predicted[mask])
-            if signal is not None:
-                block["ic"] = information_coefficient(signal[mask], realized[fold.test][mask])
-            result["per_symbol"][str(symbol)] = block
+        if "ic" in pooled:  # a fold reports its IC beside, not inside, the pooled figures
+            result["ic"] = pooled.pop("ic")
         results.append(result)
         log.info(
             "%s walk-forward fold %d/%d: %d train rows, %d test rows, skill %s",
@@ -84,7 +78,6 @@ def walk_forward_evaluation(
             "n/a" if result["pooled"]["skill"] is None else f"{result['pooled']['skill']:.4f}",
         )
 
-    metric = "accuracy" if results[0]["pooled"]["model"].get("accuracy") is not None else "mae"
     summary = {
         "metric": metric,
         "skill": _spread([r["pooled"]["skill"] for r in results]),

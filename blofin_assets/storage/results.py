@@ -88,6 +88,21 @@ def result_row(model_name: str, version: str, run_id: str, estimator: str, train
 
 
 class ResultsDB:
+    """The results tables (``ml_model_results``, ``retrain_events``) at a SQLAlchemy URL,
+    created on first use.
+
+    Parameters
+    ----------
+    url : str
+        Any SQLAlchemy URL: ``sqlite:///path`` (its folder is created) or
+        ``postgresql+psycopg://user:password@host/db``.
+
+    Attributes
+    ----------
+    engine : sqlalchemy.Engine
+        The connection pool; ``dispose()`` closes it.
+    """
+
     def __init__(self, url: str):
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,17 @@
 """retrain_log.json and performance_history.json: JSON files beside the models, rewritten
-atomically so a crash never leaves half a file."""
+atomically so a crash never leaves half a file; retraining decisions also go to the results
+database (``record_retrain_events``)."""
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-from blofin_assets.ml.store import write_json
+from blofin_assets.storage.files import write_json
 from blofin_assets.storage.jsonsafe import jsonable
+from blofin_assets.storage.results import ResultsDB
 
 RETRAIN_LOG = "retrain_log.json"
 PERFORMANCE_HISTORY = "performance_history.json"
@@ -44,3 +47,32 @@ def update_performance_history(folder: Path, entries: list[dict]) -> list[dict]:
     history.sort(key=lambda e: (e["date"], e["model"]))
     _write_list(path, history)
     return history
+
+
+def _finite(value) -> float | None:
+    return None if value is None or not math.isfinite(float(value)) else float(value)
+
+
+def record_retrain_events(models_root: Path, db: ResultsDB, events: list[dict]) -> None:
+    """Append decisions to the retrain log beside the models and to ``retrain_events``. Each
+    event: model, run_id, decision, and optionally reason, metric, baseline, current, severity
+    and any further details (kept whole in the JSON log and details_json)."""
+    append_retrain_log(models_root, events)
+    now = datetime.now(timezone.utc)
+    db.record_retrain_events(
+        [
+            {
+                "created_at": now,
+                "model_name": e["model"],
+                "run_id": e["run_id"],
+                "decision": e["decision"],
+                "reason": e.get("reason"),
+                "metric": e.get("metric"),
+                "baseline": _finite(e.get("baseline")),
+                "current": _finite(e.get("current")),
+                "severity": e.get("severity"),
+                "details_json": json.dumps(jsonable(e), sort_keys=True),
+            }
+            for e in events
+        ]
+    )

@@ -85,7 +85,7 @@ def test_the_full_evaluation_of_a_leaking_model_fails_every_way_it_can(small_can
 
 def test_shuffled_labels_give_chance_accuracy_on_honest_data(small_table):
     table, targets = small_table
-    control = shuffled_target_control({}, table, targets.horizon)
+    control = shuffled_target_control("direction_predictor", {}, table, targets.horizon)
     assert control["within"]
     assert control["chance_low"] < control["accuracy"] < control["chance_high"]
 
@@ -93,6 +93,7 @@ def test_shuffled_labels_give_chance_accuracy_on_honest_data(small_table):
 def test_a_control_outside_chance_fails_the_audit():
     report = {
         "model_name": "direction_predictor",
+        "direction_metric": "accuracy",
         "pooled": {"model": {"accuracy": 0.55}, "skill": 0.05},
         "shuffled_control": {"accuracy": 0.62, "chance_low": 0.47, "chance_high": 0.55, "within": False},
     }
@@ -100,10 +101,11 @@ def test_a_control_outside_chance_fails_the_audit():
     assert not result["passed"] and "shuffled labels scored 0.620" in result["findings"][0]
 
 
-def _report(holdout_skill, folds, accuracy=0.55, name="risk_scorer"):
+def _report(holdout_skill, folds, accuracy=0.55, name="risk_scorer", direction_metric=None):
     mean, std = float(np.mean(folds)), float(np.std(folds, ddof=1))
     return {
         "model_name": name,
+        "direction_metric": direction_metric,
         "pooled": {"model": {"accuracy": accuracy}, "skill": holdout_skill},
         "walk_forward": {"summary": {"skill": {"mean": mean, "std": std}}},
     }
@@ -126,6 +128,6 @@ def test_skill_gap_between_holdout_and_walk_forward(holdout, folds, passed):
 
 
 def test_bounds_are_configurable():
-    report = _report(0.1, [0.1, 0.1, 0.11], accuracy=0.72, name="direction_predictor")
+    report = _report(0.1, [0.1, 0.1, 0.11], accuracy=0.72, name="direction_predictor", direction_metric="accuracy")
     assert not audit(report)["passed"]
     assert audit(report, AuditBounds(max_direction_accuracy=0.8))["passed"]

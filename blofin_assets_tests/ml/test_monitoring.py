@@ -4,24 +4,12 @@ import pytest
 from blofin_assets.ml import monitoring
 
 
-def test_regressors_are_judged_by_error_relative_to_the_naive_forecast():
-    comparison = {"model": {"mae": 6.0}, "baseline": {"mae": 8.0}}
-    assert monitoring.monitored_figure("regression", comparison) == ("relative_error", 0.75)
-    assert monitoring.monitored_figure("classification", {"model": {"accuracy": 0.6}}) == ("accuracy", 0.6)
-
-
 @pytest.mark.parametrize(
-    "task, validation, now, drop",
-    [("classification", 0.60, 0.54, 0.10), ("classification", 0.60, 0.66, -0.10), ("regression", 0.80, 0.96, 0.20)],
+    "value, threshold, level",
+    [(0.15, 0.1, "WARN"), (0.25, 0.1, "ERROR"), (0.2, 0.1, "WARN"), (0.01, 0.0, "ERROR")],
 )
-def test_relative_drop(task, validation, now, drop):
-    assert monitoring.relative_drop(task, validation, now) == pytest.approx(drop)
-
-
-def test_the_accuracy_standard_error_counts_overlapping_labels_once_per_horizon():
-    se = monitoring.accuracy_difference_se(0.5, 1000, 0.5, 1000, horizon=5)
-    assert se == pytest.approx((0.25 / 200 * 2) ** 0.5)
-    assert monitoring.accuracy_difference_se(0.5, 1000, 0.5, 1000, horizon=1) < se
+def test_severity_is_error_past_twice_the_threshold(value, threshold, level):
+    assert monitoring.severity(value, threshold) == level
 
 
 def test_decide_combines_both_reasons_with_severity():

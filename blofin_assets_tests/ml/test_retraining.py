@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from blofin_assets.ml.retraining import common_window, retrain, select_features
-from blofin_assets.ml.store import ModelStore
+from blofin_assets.storage.model_store import ModelStore
 from blofin_assets.ml.training import train_model
 
 

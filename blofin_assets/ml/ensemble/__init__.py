@@ -1,10 +1,11 @@
-"""The ensemble: one trading signal (UP/DOWN with a confidence) from the five models' outputs.
+"""The ensemble: one trading signal (UP/DOWN with a confidence) from the models' outputs.
 
 See members.py for the common scale, predictor.py for the three ways of combining, stacking.py
 for the meta-learner and build.py for how the ensemble_config asset builds and chooses.
+Its files are storage.ensemble_store's.
 """
 
-from blofin_assets.ml.ensemble.members import MEMBER_COLUMNS, SIGNAL_COLUMNS, member_outputs
+from blofin_assets.ml.ensemble.members import all_member_outputs, is_member, stacking_features
 from blofin_assets.ml.ensemble.predictor import (
     ENSEMBLE_TYPES,
     EnsemblePredictor,
@@ -17,9 +18,9 @@ __all__ = [
     "ENSEMBLE_TYPES",
     "EnsemblePredictor",
     "EnsembleVersionError",
-    "MEMBER_COLUMNS",
-    "SIGNAL_COLUMNS",
+    "all_member_outputs",
     "evaluate_direction",
-    "member_outputs",
+    "is_member",
     "skill_weights",
+    "stacking_features",
 ]

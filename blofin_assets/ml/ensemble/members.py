@@ -1,5 +1,7 @@
 """The common scale: what each model contributes to the ensemble, per row.
 
+Each model class says it (``ensemble_columns``, ``ensemble_outputs``); for the built-in ones:
+
 | member               | columns                                   | meaning |
 |----------------------|-------------------------------------------|---------|
 | direction_predictor  | p_up                                      | P(close in h candles > close now) |
@@ -8,49 +10,30 @@
 | risk_scorer          | risk                                      | 0-100 |
 | volatility_regressor | predicted_vol                             | realized volatility of the next h candles |
 
-Only the first two say which way the price goes: weighted averaging and voting combine their
-P(UP). Momentum, risk and volatility describe the path, not its direction: stacking uses them
-as features, and the backtest's position rule uses risk as a filter.
+Only the members with a ``signal_column`` (direction, price) say which way the price goes:
+weighted averaging and voting combine their P(UP). Momentum, risk and volatility describe the
+path, not its direction: stacking uses them as features, and the backtest's position rule
+uses risk as a filter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
-from blofin_assets.market.targets import MOMENTUM_STATES
-from blofin_assets.ml.models.base import CandleModel
-
-MEMBER_COLUMNS = {
-    "direction_predictor": ("p_up",),
-    "price_predictor": ("price_p_up", "expected_return"),
-    "momentum_classifier": tuple(f"p_{state}" for state in MOMENTUM_STATES),
-    "risk_scorer": ("risk",),
-    "volatility_regressor": ("predicted_vol",),
-}
-# The column holding each directional member's P(UP).
-SIGNAL_COLUMNS = {"direction_predictor": "p_up", "price_predictor": "price_p_up"}
+from blofin_assets.ml.models import CandleModel
 
 
-def member_outputs(model: CandleModel, X: pd.DataFrame) -> pd.DataFrame:
-    """``model``'s contribution to the ensemble for the rows of ``X``, on the common scale."""
-    name = model.name
-    if name == "direction_predictor":
-        data = {"p_up": model.predict_proba(X)[:, 1]}
-    elif name == "price_predictor":
-        expected = model.predict_log_return(X)
-        data = {"price_p_up": model.up_probability(expected), "expected_return": expected}
-    elif name == "momentum_classifier":
-        proba = model.predict_proba(X)
-        data = {column: proba[:, i] for i, column in enumerate(MEMBER_COLUMNS[name])}
-    elif name == "risk_scorer":
-        data = {"risk": model.predict(X)}
-    elif name == "volatility_regressor":
-        data = {"predicted_vol": model.predict(X)}
-    else:
-        raise ValueError(f"{name} is not an ensemble member; members are {sorted(MEMBER_COLUMNS)}")
-    return pd.DataFrame(data, index=X.index)
+def is_member(model: CandleModel | type[CandleModel]) -> bool:
+    return bool(model.ensemble_columns)
 
 
-def all_member_outputs(models: dict[str, CandleModel], X: pd.DataFrame) -> pd.DataFrame:
+def stacking_features(models: Iterable[CandleModel]) -> list[str]:
+    """The columns the stacking meta-learner learns from, member by member."""
+    return [column for model in models for column in model.stacking_columns]
+
+
+def all_member_outputs(models: Iterable[CandleModel], X: pd.DataFrame) -> pd.DataFrame:
     """Every given member's columns side by side, each model run once."""
-    return pd.concat([member_outputs(model, X) for model in models.values()], axis=1)
+    return pd.concat([model.ensemble_outputs(X) for model in models], axis=1)

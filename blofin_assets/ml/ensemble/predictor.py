@@ -5,39 +5,27 @@
 - voting: each directional member votes UP when its p_up > 0.5; the majority wins; a tie goes
   to the member with the largest weight, then to the first name alphabetically. Confidence is
   the share of votes for the winning side.
-- stacking: p_up from a logistic regression over all five members' outputs (stacking.py),
-  trained on out-of-fold predictions.
+- stacking: p_up from a logistic regression over every member's stacking columns
+  (stacking.py), trained on out-of-fold predictions.
 
 Weights: w_i = max(0, skill_i) / sum_j max(0, skill_j), where skill_i is the member's
 directional skill on the held-out period (accuracy lift over the majority class as a share of
 what the majority class misses). When no member beats its baseline, weights are equal and the
 config says so.
 
-``save(folder)`` writes folder/config.json (type, members with weights and the versions they
-were built on, the meta-learner's file, named by its content, and SHA-256); ``load(folder, store)`` refuses to load
-when a member's current version in the model store differs from the recorded one.
+Saving and loading (with the member versions it was built on) is storage.ensemble_store's.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import pickle
-import time
-import uuid
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from blofin_assets.ml.ensemble.members import MEMBER_COLUMNS, SIGNAL_COLUMNS, member_outputs
+from blofin_assets.ml.ensemble.members import is_member, stacking_features
 from blofin_assets.ml.ensemble.stacking import fit_meta_learner, meta_p_up
-from blofin_assets.ml.models.base import CandleModel
-from blofin_assets.ml.store import ModelIntegrityError, ModelStore, sha256_file, write_json
+from blofin_assets.ml.models import CandleModel
 
 ENSEMBLE_TYPES = ("weighted_avg", "voting", "stacking")
-CONFIG_FILE = "config.json"
-STALE_META_SECONDS = 3600
 
 
 class EnsembleVersionError(RuntimeError):
@@ -55,6 +43,27 @@ def skill_weights(skills: dict[str, float | None]) -> tuple[dict[str, float], st
 
 
 class EnsemblePredictor:
+    """One trading signal (UP/DOWN with a confidence) from the members' outputs.
+
+    Parameters
+    ----------
+    ensemble_type : str
+        ``weighted_avg``, ``voting`` or ``stacking``.
+
+    Attributes
+    ----------
+    members : dict of str to CandleModel
+        The member models, in the order they were added.
+    weights : dict of str to float
+        Each member's weight (used by the directional members).
+    versions : dict of str to str
+        The model version each member was built on.
+    meta_learner_ : sklearn Pipeline or None
+        The stacking meta-learner, once fitted or loaded.
+    stacking_features_ : list of str
+        The member columns the meta-learner learns from, in its order.
+    """
+
     def __init__(self, ensemble_type: str = "weighted_avg"):
         if ensemble_type not in ENSEMBLE_TYPES:
             raise ValueError(f"ensemble_type must be one of {ENSEMBLE_TYPES}, got {ensemble_type!r}")
@@ -63,10 +72,11 @@ class EnsemblePredictor:
         self.weights: dict[str, float] = {}
         self.versions: dict[str, str] = {}
         self.meta_learner_ = None
+        self.stacking_features_: list[str] = []
 
     def add_model(self, model: CandleModel, weight: float = 0.0, version: str | None = None) -> "EnsemblePredictor":
-        if model.name not in MEMBER_COLUMNS:
-            raise ValueError(f"{model.name} is not an ensemble member; members are {sorted(MEMBER_COLUMNS)}")
+        if not is_member(model):
+            raise ValueError(f"{model.name} is not an ensemble member: its class declares no ensemble_columns")
         if weight < 0:
             raise ValueError(f"weight must be >= 0, got {weight}")
         self.members[model.name] = model
@@ -75,25 +85,27 @@ class EnsemblePredictor:
             self.versions[model.name] = version
         return self
 
+    @property
+    def signal_members(self) -> dict[str, str]:
+        """Directional members and the column holding each one's P(UP)."""
+        return {name: m.signal_column for name, m in self.members.items() if m.signal_column is not None}
+
     def _needed(self) -> list[str]:
         if self.ensemble_type == "stacking":
-            needed = list(MEMBER_COLUMNS)
-        else:
-            needed = [n for n in SIGNAL_COLUMNS if n in self.members]
-            if not needed:
-                raise RuntimeError(f"the ensemble has no directional member: add one of {list(SIGNAL_COLUMNS)}")
-        missing = [n for n in needed if n not in self.members]
-        if missing:
-            raise RuntimeError(f"{self.ensemble_type} needs member(s) {missing}: add_model() them first")
+            return list(self.members)
+        needed = list(self.signal_members)
+        if not needed:
+            raise RuntimeError("the ensemble has no directional member: add a model with a signal_column")
         return needed
 
     def member_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         """The outputs this ensemble type needs, each member run once."""
-        return pd.concat([member_outputs(self.members[n], X) for n in self._needed()], axis=1)
+        return pd.concat([self.members[n].ensemble_outputs(X) for n in self._needed()], axis=1)
 
     def fit_meta(self, outputs: pd.DataFrame, y_direction) -> "EnsemblePredictor":
         """Train the stacking meta-learner on OUT-OF-FOLD member outputs (see stacking.py)."""
-        self.meta_learner_ = fit_meta_learner(outputs, y_direction)
+        self.stacking_features_ = stacking_features(self.members.values())
+        self.meta_learner_ = fit_meta_learner(outputs, y_direction, self.stacking_features_)
         return self
 
     def combine(self, outputs: pd.DataFrame) -> pd.DataFrame:
@@ -101,12 +113,13 @@ class EnsemblePredictor:
         of UP votes)."""
         if self.ensemble_type == "stacking":
             if self.meta_learner_ is None:
-                raise RuntimeError("stacking needs a meta-learner: fit_meta() or load() first")
-            p_up = meta_p_up(self.meta_learner_, outputs)
+                raise RuntimeError("stacking needs a meta-learner: fit_meta() or load it first")
+            p_up = meta_p_up(self.meta_learner_, outputs, self.stacking_features_)
             up = p_up > 0.5
         else:
-            names = [n for n in SIGNAL_COLUMNS if n in self.members]
-            probs = outputs[[SIGNAL_COLUMNS[n] for n in names]].to_numpy()
+            signals = self.signal_members
+            names = list(signals)
+            probs = outputs[[signals[n] for n in names]].to_numpy()
             if self.ensemble_type == "weighted_avg":
                 w = np.array([self.weights[n] for n in names])
                 w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
@@ -116,94 +129,19 @@ class EnsemblePredictor:
                 p_up = (probs > 0.5).mean(axis=1)
                 leader = names.index(sorted(names, key=lambda n: (-self.weights[n], n))[0])
                 up = np.where(p_up == 0.5, probs[:, leader] > 0.5, p_up > 0.5)
-        return pd.DataFrame(
-            {"direction": np.where(up, "UP", "DOWN"), "confidence": np.maximum(p_up, 1.0 - p_up), "p_up": p_up},
-            index=outputs.index,
-        )
+        return direction_frame(p_up, outputs.index, up)
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         return self.combine(self.member_outputs(X))
 
-    # --- files ------------------------------------------------------------------------------
-    def save(self, folder: str | Path, extra: dict | None = None) -> Path:
-        """Write config.json (and the meta-learner, if fitted) into ``folder``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        config = {
-            **(extra or {}),
-            "ensemble_type": self.ensemble_type,
-            "weights": {n: self.weights[n] for n in SIGNAL_COLUMNS if n in self.weights},
-            "members": [
-                {
-                    "name": name,
-                    "weight": self.weights[name],
-                    "version": self.versions.get(name),
-                    "role": "signal" if name in SIGNAL_COLUMNS else "context",
-                    "columns": list(MEMBER_COLUMNS[name]),
-                }
-                for name in self.members
-            ],
-            "meta_learner": None,
-        }
-        if self.meta_learner_ is not None:
-            config["meta_learner"] = self._save_meta(folder)
-        write_json(folder / CONFIG_FILE, config)  # last: readers see the old config or the new one
-        self._prune_meta(folder, config["meta_learner"])
-        return folder / CONFIG_FILE
 
-    def _save_meta(self, folder: Path) -> dict:
-        """Write the meta-learner under a name made from its content, so a config never points
-        at a file another save is rewriting."""
-        tmp = folder / f".meta_learner.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(self.meta_learner_, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.flush()
-            os.fsync(fh.fileno())
-        digest = sha256_file(tmp)
-        name = f"meta_learner-{digest[:16]}.pkl"
-        os.replace(tmp, folder / name)
-        return {"file": name, "sha256": digest}
-
-    @staticmethod
-    def _prune_meta(folder: Path, current: dict | None) -> None:
-        """Remove meta-learner files no config has pointed at for an hour."""
-        keep = current["file"] if current else None
-        for path in folder.glob("meta_learner-*.pkl"):
-            if path.name != keep and time.time() - path.stat().st_mtime > STALE_META_SECONDS:
-                path.unlink(missing_ok=True)
-
-    @staticmethod
-    def read_config(folder: str | Path) -> dict:
-        path = Path(folder) / CONFIG_FILE
-        if not path.exists():
-            raise FileNotFoundError(f"no ensemble config at {path}: materialize the 'ensemble_config' asset first")
-        return json.loads(path.read_text())
-
-    @classmethod
-    def load(cls, folder: str | Path, store: ModelStore, ensemble_type: str | None = None) -> "EnsemblePredictor":
-        """The saved ensemble over the CURRENT models in ``store``; refuses if any member's
-        version differs from the one the ensemble was built on."""
-        folder = Path(folder)
-        config = cls.read_config(folder)
-        ensemble = cls(ensemble_type or config["ensemble_type"])
-        for member in config["members"]:
-            stored = store.load(member["name"])
-            if member["version"] is not None and stored.version != member["version"]:
-                raise EnsembleVersionError(
-                    f"{member['name']}: the ensemble was built on version {member['version']}, but the current "
-                    f"model is version {stored.version}; rebuild the ensemble (materialize 'ensemble_config')"
-                )
-            ensemble.add_model(stored.model, member["weight"], stored.version)
-        meta = config.get("meta_learner")
-        if meta:
-            path = folder / meta["file"]
-            if sha256_file(path) != meta["sha256"]:
-                raise ModelIntegrityError(f"ensemble meta-learner {path} does not match its recorded SHA-256")
-            with open(path, "rb") as fh:
-                ensemble.meta_learner_ = pickle.load(fh)
-        elif ensemble.ensemble_type == "stacking":
-            raise RuntimeError(f"{folder / CONFIG_FILE} has no meta-learner, so it cannot be loaded as stacking")
-        return ensemble
+def direction_frame(p_up: np.ndarray, index: pd.Index, up: np.ndarray | None = None) -> pd.DataFrame:
+    """A signal: direction (UP when ``up``, default p_up > 0.5), confidence max(p_up, 1 - p_up)
+    and p_up, per row."""
+    up = p_up > 0.5 if up is None else up
+    return pd.DataFrame(
+        {"direction": np.where(up, "UP", "DOWN"), "confidence": np.maximum(p_up, 1.0 - p_up), "p_up": p_up}, index=index
+    )
 
 
 def evaluate_direction(signal: pd.DataFrame, y_true: np.ndarray, majority: int) -> dict:

@@ -14,19 +14,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-# p_neutral and expected_return are left out: each is (nearly) a function of the others.
-STACK_FEATURES = ("p_up", "price_p_up", "p_decelerating", "p_accelerating", "risk", "predicted_vol")
 
-
-def fit_meta_learner(outputs: pd.DataFrame, y_direction, *, C: float = 1.0) -> Pipeline:
-    missing = [c for c in STACK_FEATURES if c not in outputs.columns]
+def fit_meta_learner(outputs: pd.DataFrame, y_direction, columns: list[str], *, C: float = 1.0) -> Pipeline:
+    """A scaled logistic regression of the direction on ``columns`` of the members' outputs."""
+    missing = [c for c in columns if c not in outputs.columns]
     if missing:
         raise ValueError(f"stacking needs the outputs {missing} of every member")
     y = np.asarray(y_direction)
     if len(np.unique(y)) < 2:
         raise ValueError("stacking needs both UP and DOWN rows to learn from")
-    return make_pipeline(StandardScaler(), LogisticRegression(C=C)).fit(outputs[list(STACK_FEATURES)].to_numpy(), y)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C)).fit(outputs[columns].to_numpy(), y)
 
 
-def meta_p_up(meta_learner: Pipeline, outputs: pd.DataFrame) -> np.ndarray:
-    return meta_learner.predict_proba(outputs[list(STACK_FEATURES)].to_numpy())[:, 1]
+def meta_p_up(meta_learner: Pipeline, outputs: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    return meta_learner.predict_proba(outputs[columns].to_numpy())[:, 1]

@@ -1,8 +1,11 @@
-"""What the five models share: input checks, the feature scaler, estimator choice and files."""
+"""What every model shares: input checks, the feature scaler, estimator choice and files, and
+the class attributes through which a model says everything that differs between models."""
 
 from __future__ import annotations
 
+import inspect
 import pickle
+import re
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,16 +20,83 @@ ESTIMATOR_CHOICES = ("auto", "exact", "scalable")
 
 
 class CandleModel(BaseEstimator):
-    """Base of the five models. Subclasses set the class attributes and implement
-    ``_fit_scaled``, ``_predict_scaled``, ``predict_outputs`` and the estimator file I/O."""
+    """Base of every model: scikit-learn's estimator API over a frame of feature columns.
+
+    A model is a subclass of ``tasks.CandleClassifier`` or ``tasks.CandleRegressor`` that sets
+    the class attributes below and implements ``_fit_scaled``, ``_predict_scaled`` and
+    ``predict_outputs``; the rest of the pipeline (assets, validation, monitoring, the ensemble,
+    the API) reads everything model-specific from them. Hyperparameters are the ``__init__``
+    parameters, documented in a numpydoc ``Parameters`` section, which the UI's launchpad shows.
+
+    Attributes
+    ----------
+    name : str
+        Model and asset name (``models/model_<name>/``).
+    target : str
+        The target column it learns (see ``market.targets``).
+    family : str
+        Human name of the estimator family, shown in the UI.
+    library : str
+        The library it is built on, as a Dagster kind (xgboost, scikitlearn, pytorch).
+    summary : str
+        One line on what it predicts: the asset's description.
+    estimator_file : str
+        File name of the fitted estimator in the model folder.
+    default_exact_max_rows : int or None
+        Training rows above which ``estimator="auto"`` switches to the scalable estimator.
+    ensemble_columns : tuple of str
+        Columns of ``ensemble_outputs``: what the model contributes to the ensemble (empty: no
+        member).
+    signal_column : str or None
+        The ensemble column holding the model's P(UP), for members that call the direction.
+    stacking_columns : tuple of str
+        The ensemble columns the stacking meta-learner learns from.
+    direction_metric : str or None
+        Key of the held-out metric that is a direction accuracy, for models that imply one.
+    shuffled_control : bool
+        Whether validation retrains it on shuffled labels as a leakage control.
+    runtime_params : tuple of str
+        ``__init__`` parameters set by the pipeline, not by run config.
+    feature_names_in_ : ndarray of str
+        Features seen in ``fit``.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    scaler_ : StandardScaler
+        The feature scaler fitted on the training rows.
+    estimator_used_ : str
+        The estimator that actually ran (exact or scalable, and its settings).
+    """
 
     name: ClassVar[str]
     target: ClassVar[str]
-    task: ClassVar[str]  # "classification" or "regression"
-    family: ClassVar[str]  # human name of the estimator family, shown in the UI
+    task: ClassVar[str]  # set by the task bases; recorded in config.json and reports
+    main_metric: ClassVar[str]  # set by the task bases
+    family: ClassVar[str]
+    library: ClassVar[str]
+    summary: ClassVar[str]
     estimator_file: ClassVar[str]
-    # Row count above which "auto" switches to the scalable member of the family.
     default_exact_max_rows: ClassVar[int | None] = None
+    ensemble_columns: ClassVar[tuple[str, ...]] = ()
+    signal_column: ClassVar[str | None] = None
+    stacking_columns: ClassVar[tuple[str, ...]] = ()
+    direction_metric: ClassVar[str | None] = None
+    shuffled_control: ClassVar[bool] = False
+    runtime_params: ClassVar[tuple[str, ...]] = ("horizon", "n_jobs")
+
+    @classmethod
+    def parameter_docs(cls) -> dict[str, str]:
+        """Each ``__init__`` parameter's description, from the class's numpydoc Parameters."""
+        doc = inspect.getdoc(cls) or ""
+        match = re.search(r"^Parameters\n-+\n(.*?)(?:^\S[^\n]*\n-+\n|\Z)", doc, flags=re.M | re.S)
+        docs: dict[str, str] = {}
+        name = None
+        for line in (match.group(1) if match else "").splitlines():
+            if line and not line[0].isspace():
+                name = line.split(":")[0].strip()
+                docs[name] = ""
+            elif name and line.strip():
+                docs[name] = f"{docs[name]} {line.strip()}".strip()
+        return docs
 
     # --- inputs -----------------------------------------------------------------------------
     def _features(self) -> list[str]:
@@ -95,7 +165,17 @@ class CandleModel(BaseEstimator):
         raise NotImplementedError
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The user-facing columns per row (direction and confidence, risk, ...)."""
         raise NotImplementedError
+
+    def output_record(self, row: pd.Series):
+        """One row of ``predict_outputs`` in the API's shape (what ``Predictor.predict`` and
+        the predict command give)."""
+        return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+
+    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The model's contribution to the ensemble (``ensemble_columns``), per row."""
+        return pd.DataFrame(index=X.index)
 
     def direction_score(self, X: pd.DataFrame) -> np.ndarray | None:
         """A score that should rank with the coming return (for the IC), or None if the model

@@ -17,7 +17,18 @@ from scipy.special import log_softmax, softmax
 
 
 class ScoreCalibrated:
-    """A fitted classifier whose decision scores are calibrated into probabilities."""
+    """A fitted classifier whose decision scores are calibrated into probabilities.
+
+    Parameters
+    ----------
+    classifier : fitted classifier with ``decision_function`` and ``classes_``
+        The classifier whose scores are calibrated.
+
+    Attributes
+    ----------
+    params_ : ndarray
+        The shared scale, then one bias per class.
+    """
 
     def __init__(self, classifier):
         self.classifier = classifier

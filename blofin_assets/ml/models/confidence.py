@@ -17,6 +17,23 @@ _EPS = 1e-12
 
 
 class ConfidenceCalibrator:
+    """The share of calibration rows predicted within tolerance, per difficulty bin.
+
+    Parameters
+    ----------
+    n_bins : int
+        Quantile bins of the difficulty feature.
+
+    Attributes
+    ----------
+    tolerance_ : float
+        Median relative error over the calibration rows.
+    edges_ : ndarray
+        Inner bin edges of the difficulty.
+    hit_rate_ : ndarray
+        Share of rows within tolerance in each bin.
+    """
+
     def __init__(self, n_bins: int = 5):
         self.n_bins = n_bins
 

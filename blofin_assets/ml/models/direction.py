@@ -6,15 +6,48 @@ import numpy as np
 import pandas as pd
 from xgboost import XGBClassifier
 
-from blofin_assets.ml.models.base import CandleModel
+from blofin_assets.ml.models.tasks import CandleClassifier
 
 
-class DirectionPredictor(CandleModel):
+class DirectionPredictor(CandleClassifier):
+    """Will the close be higher ``horizon`` candles from now? Gradient-boosted trees (XGBoost,
+    histogram method) on the scaled features; outputs UP/DOWN with P(predicted class).
+
+    Parameters
+    ----------
+    max_depth : int
+        Depth of each tree.
+    learning_rate : float
+        Shrinkage of each tree's contribution.
+    n_estimators : int
+        Number of boosting rounds (trees).
+    subsample : float
+        Share of training rows each tree sees.
+    random_state : int
+        Seed of the trees' randomness.
+    n_jobs : int
+        Threads XGBoost uses.
+    features : list of str, optional
+        Feature columns to learn from; default: every scale-free feature.
+
+    Attributes
+    ----------
+    estimator_ : xgboost.XGBClassifier
+        The fitted booster.
+    """
+
     name = "direction_predictor"
     target = "target_direction"
-    task = "classification"
     family = "XGBoost classifier"
+    library = "xgboost"
+    summary = "XGBoost classifier: UP/DOWN over the next horizon candles."
     estimator_file = "model.json"  # XGBoost's own format: no code runs on load
+    class_labels = ("DOWN", "UP")
+    ensemble_columns = ("p_up",)
+    signal_column = "p_up"
+    stacking_columns = ("p_up",)
+    direction_metric = "accuracy"
+    shuffled_control = True
 
     def __init__(
         self,
@@ -76,6 +109,12 @@ class DirectionPredictor(CandleModel):
             },
             index=X.index,
         )
+
+    def output_record(self, row: pd.Series) -> dict:
+        return {"direction": str(row["direction"]), "confidence": float(row["confidence"])}
+
+    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"p_up": self.predict_proba(X)[:, 1]}, index=X.index)
 
     def _save_estimator(self, path):
         self.estimator_.save_model(path)

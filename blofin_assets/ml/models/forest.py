@@ -12,6 +12,14 @@ import numpy as np
 
 
 class FlatForest:
+    """A fitted scikit-learn forest regressor's trees in flat arrays, walked together.
+
+    Parameters
+    ----------
+    forest : fitted RandomForestRegressor
+        The forest to predict for.
+    """
+
     def __init__(self, forest):
         trees = [estimator.tree_ for estimator in forest.estimators_]
         sizes = np.array([tree.node_count for tree in trees])

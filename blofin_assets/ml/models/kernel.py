@@ -14,6 +14,27 @@ from sklearn.linear_model import SGDClassifier
 
 
 class NystroemLinearSVM:
+    """A linear SVM (averaged SGD, hinge loss) on Nystroem RBF features, collapsed for speed.
+
+    Parameters
+    ----------
+    gamma : float
+        RBF kernel width.
+    n_components : int
+        Nystroem components (at most the training rows).
+    C : float
+        The SVM's regularisation, as SGD's alpha = 1 / (C n).
+    epochs : int
+        SGD passes.
+    random_state : int
+        Seed of the component sample and the SGD.
+
+    Attributes
+    ----------
+    components_, weights_, intercept_ : ndarray
+        Kernel centres and the folded linear map from kernel rows to class scores.
+    """
+
     def __init__(self, gamma: float, n_components: int = 500, C: float = 1.0, epochs: int = 5, random_state: int = 0):
         self.gamma = gamma
         self.n_components = n_components

@@ -14,18 +14,61 @@ import pandas as pd
 from sklearn.svm import SVC
 
 from blofin_assets.market.targets import MOMENTUM_STATES
-from blofin_assets.ml.models.base import CandleModel
 from blofin_assets.ml.models.calibration import ScoreCalibrated
 from blofin_assets.ml.models.kernel import NystroemLinearSVM
+from blofin_assets.ml.models.tasks import CandleClassifier
 from blofin_assets.ml.splits import calibration_split
 
 
-class MomentumClassifier(CandleModel):
+class MomentumClassifier(CandleClassifier):
+    """Will momentum decelerate, hold or accelerate over the next ``horizon`` candles? An SVM
+    with an RBF kernel (exact, or Nystroem features and a linear SVM on many rows), its
+    probabilities calibrated on the newest training rows.
+
+    Parameters
+    ----------
+    C : float
+        The SVM's regularisation: larger fits the training rows more closely.
+    gamma : float, optional
+        RBF kernel width; default ``scale`` = 1 / (n_features * variance).
+    estimator : str
+        ``auto``: the exact SVM up to ``exact_max_rows`` training rows, the Nystroem
+        approximation above; or force ``exact`` / ``scalable``.
+    exact_max_rows : int, optional
+        Row count where ``auto`` switches; default: the model's measured limit.
+    n_components : int
+        Nystroem features of the scalable SVM.
+    sgd_epochs : int
+        Passes of the scalable SVM's SGD.
+    scalable_max_rows : int
+        Most rows the scalable SVM learns from, evenly spread over time.
+    horizon : int
+        Candles ahead; the purge gap before the calibration rows.
+    calibration_fraction : float
+        Newest share of each symbol's training rows that calibrates the probabilities.
+    random_state : int
+        Seed of the Nystroem sample and the SGD.
+    features : list of str, optional
+        Feature columns to learn from; default: every scale-free feature.
+
+    Attributes
+    ----------
+    estimator_ : ScoreCalibrated
+        The fitted SVM with its calibrated probabilities.
+    n_calibration_ : int
+        Number of calibration rows.
+    """
+
     name = "momentum_classifier"
     target = "target_momentum"
-    task = "classification"
     family = "SVM classifier (RBF kernel)"
+    library = "scikitlearn"
+    summary = "RBF SVM with calibrated probabilities: decelerating/neutral/accelerating."
     estimator_file = "model.pkl"
+    class_labels = MOMENTUM_STATES
+    ensemble_columns = tuple(f"p_{state}" for state in MOMENTUM_STATES)
+    # p_neutral is left out of stacking: it is one minus the other two.
+    stacking_columns = ("p_decelerating", "p_accelerating")
     # An exact kernel SVM costs O(n^2..n^3) to train (2 s at 5k rows, 4 min at 50k) and, with
     # support vectors growing with n, O(n) per prediction: at the default data (6k rows, ~5.5k
     # support vectors) it scores 6k rows/s, too slow for a 100k rows/s ensemble. Above this
@@ -39,7 +82,7 @@ class MomentumClassifier(CandleModel):
     def __init__(
         self,
         C: float = 1.0,
-        gamma: float | str = "scale",
+        gamma: float | None = None,
         estimator: str = "auto",
         exact_max_rows: int | None = None,
         n_components: int = 500,
@@ -69,7 +112,7 @@ class MomentumClassifier(CandleModel):
         fit_rows, cal_rows = calibration_split(X, horizon=self.horizon, fraction=self.calibration_fraction)
         n_fit = int(fit_rows.sum())
         # gamma="scale" as SVC defines it, computed here so both variants use the same kernel.
-        gamma = 1.0 / (Xs.shape[1] * Xs[fit_rows].var()) if self.gamma == "scale" else float(self.gamma)
+        gamma = 1.0 / (Xs.shape[1] * Xs[fit_rows].var()) if self.gamma is None else float(self.gamma)
         fit_index = np.flatnonzero(fit_rows)
         if self._use_scalable(n_fit):
             if n_fit > self.scalable_max_rows:
@@ -108,3 +151,10 @@ class MomentumClassifier(CandleModel):
         for i, state in enumerate(MOMENTUM_STATES):
             out[f"p_{state}"] = proba[:, i]
         return out
+
+    def output_record(self, row: pd.Series) -> dict:
+        return {"state": str(row["state"]), "confidence": float(row["confidence"])}
+
+    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        proba = self.predict_proba(X)
+        return pd.DataFrame({column: proba[:, i] for i, column in enumerate(self.ensemble_columns)}, index=X.index)

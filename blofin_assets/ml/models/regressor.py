@@ -5,18 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from blofin_assets.ml.models.base import CandleModel
 from blofin_assets.ml.models.confidence import ConfidenceCalibrator
+from blofin_assets.ml.models.tasks import CandleRegressor
 from blofin_assets.ml.splits import calibration_split
 
 DIFFICULTY_FEATURE = "volatility_std"
 
 
-class CalibratedRegressor(CandleModel):
+class CalibratedRegressor(CandleRegressor):
     """Fits on all but the newest ``calibration_fraction`` of each symbol's rows, leaves a purge
-    gap of ``horizon`` rows, and learns the confidence map on the newest rows."""
+    gap of ``horizon`` rows, and learns the confidence map on the newest rows.
 
-    task = "regression"
+    Attributes
+    ----------
+    calibrator_ : ConfidenceCalibrator
+        The confidence map, learned on the calibration rows.
+    n_calibration_ : int
+        Number of calibration rows.
+    """
 
     def fit(self, X: pd.DataFrame, y) -> "CalibratedRegressor":
         if DIFFICULTY_FEATURE not in X.columns:

@@ -6,18 +6,53 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
-from blofin_assets.ml.models.base import CandleModel
 from blofin_assets.ml.models.forest import FlatForest
+from blofin_assets.ml.models.tasks import CandleRegressor
 
 FEW_ROWS = 256  # up to this many rows the flat forest is faster than sklearn's per-tree loop
 
 
-class RiskScorer(CandleModel):
+class RiskScorer(CandleRegressor):
+    """How rough will the next ``horizon`` candles be, 0-100 (see ``market.targets``)? A random
+    forest on the scaled features; predictions are clipped to [0, 100].
+
+    Parameters
+    ----------
+    n_estimators : int
+        Number of trees.
+    max_depth : int
+        Depth limit of each tree.
+    min_samples_leaf : int
+        Fewest training rows in a leaf.
+    estimator : str
+        ``auto``: the exact forest up to ``exact_max_rows`` training rows, the scalable one
+        above; or force ``exact`` / ``scalable``.
+    exact_max_rows : int, optional
+        Row count where ``auto`` switches; default: the model's measured limit.
+    scalable_samples : int
+        Bootstrap sample of each tree in the scalable forest (``max_samples``).
+    random_state : int
+        Seed of the forest's randomness.
+    n_jobs : int
+        Threads the forest uses.
+    features : list of str, optional
+        Feature columns to learn from; default: every scale-free feature.
+
+    Attributes
+    ----------
+    estimator_ : sklearn.ensemble.RandomForestRegressor
+        The fitted forest.
+    """
+
     name = "risk_scorer"
     target = "target_risk"
-    task = "regression"
     family = "RandomForest regressor"
+    library = "scikitlearn"
+    summary = "RandomForest regressor: risk 0-100 of the next horizon candles."
     estimator_file = "model.pkl"
+    chart_unit = "risk (0-100)"
+    ensemble_columns = ("risk",)
+    stacking_columns = ("risk",)
     # A forest grows with n log n per tree; above this many rows each tree sees a bootstrap
     # sample of `scalable_samples` rows instead of n (same estimator, bounded cost). Measured
     # at 80k rows: 31 s with full bootstraps, 2.3 s with 5,000-row ones, held-out MAE equal
@@ -70,4 +105,10 @@ class RiskScorer(CandleModel):
         return np.clip(self.estimator_.predict(Xs), 0.0, 100.0)
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"risk": self.predict(X)}, index=X.index)
+
+    def output_record(self, row: pd.Series) -> int:
+        return int(round(float(row["risk"])))
+
+    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"risk": self.predict(X)}, index=X.index)

@@ -1,1 +1,0 @@
-"""Thin Dagster assets: read inputs, call domain code, return values with metadata."""

@@ -1,0 +1,35 @@
+"""The command-line programs, one module each, behind one command:
+
+    blofin symbols      register the candle source's symbols as partitions; print their range
+    blofin predict      signals for the newest candle of each symbol (JSON)
+    blofin summary      the latest run's metrics beside their baselines
+    blofin fetch        candles from BloFin (or another ccxt exchange) into CSV files
+    blofin drift-demo   the monitoring loop on the embedded data
+
+(``python -m blofin_assets.cli <command>`` is the same.)
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS = {
+    "symbols": "blofin_assets.cli.symbols",
+    "predict": "blofin_assets.cli.predict",
+    "summary": "blofin_assets.cli.summary",
+    "fetch": "blofin_assets.cli.fetch",
+    "drift-demo": "blofin_assets.cli.drift_demo",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print(__doc__, file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
+        if argv and argv[0] not in ("-h", "--help"):
+            print(f"unknown command {argv[0]!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+            return 2
+        return 0 if argv else 2
+    # Each program imports only what it needs (the heavy ML stack only where it is used).
+    return importlib.import_module(COMMANDS[argv[0]]).main(argv[1:])

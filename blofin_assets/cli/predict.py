@@ -1,0 +1,61 @@
+"""Predict for the newest candle of each symbol: every model's output and the ensemble signal,
+as JSON on stdout.
+
+    blofin predict                      # every symbol
+    blofin predict --symbol BTC-USDT    # one (repeat --symbol for more)
+
+Candles come from $BLOFIN_CANDLES_DIR (or --candles-dir), else the embedded synthetic market;
+models and the ensemble from $BLOFIN_MODELS_DIR (or --models-dir). The ensemble refuses to
+run on models that changed since it was built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+
+from blofin_assets import settings
+from blofin_assets.market.schema import CandleDataError
+from blofin_assets.market.sources import make_source
+from blofin_assets.ml.ensemble import EnsembleVersionError
+from blofin_assets.serving.newest import newest_signals
+from blofin_assets.storage.ensemble_store import EnsembleStore
+from blofin_assets.storage.model_store import ModelIntegrityError, ModelNotFoundError, ModelStore
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="blofin predict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--symbol", action="append", help="symbol to predict (repeatable); default: all")
+    parser.add_argument("--models-dir", help="default: $BLOFIN_MODELS_DIR or ./models")
+    parser.add_argument("--candles-dir", help="default: $BLOFIN_CANDLES_DIR, else the synthetic market")
+    args = parser.parse_args(argv)
+
+    store = ModelStore(args.models_dir or settings.models_dir())
+    try:
+        ensemble = EnsembleStore(store).load()
+        source = make_source(args.candles_dir or settings.candles_dir())
+        predictions = newest_signals(ensemble, source, args.symbol)
+    except (FileNotFoundError, ModelNotFoundError, EnsembleVersionError, ModelIntegrityError, CandleDataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        json.dumps(
+            {
+                "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "models_dir": str(store.root),
+                "ensemble_type": ensemble.ensemble_type,
+                "model_versions": ensemble.versions,
+                "predictions": predictions,
+            },
+            indent=2,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Print the latest run's held-out metrics beside their baselines: ``blofin summary``.
+
+Reads the results database (``ml_model_results``) and models/ensemble/config.json, so it shows
+what was stored, not what a process remembers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from blofin_assets import settings
+from blofin_assets.ml.reporting import fmt, summary_row
+from blofin_assets.storage.ensemble_store import EnsembleStore
+from blofin_assets.storage.model_store import ModelStore
+from blofin_assets.storage.results import ResultsDB
+from blofin_assets.storage.retrain_log import read_retrain_log
+
+COLUMNS = ["model", "metric", "value", "baseline", "skill", "walk_forward_skill", "ic", "audit", "n_test"]
+BACKTEST_COLUMNS = ["symbol", "side", "total_return", "sharpe", "max_drawdown", "trades", "hit_rate", "exposure"]
+
+
+def summary_table(rows: list[dict]) -> pd.DataFrame:
+    reports = [json.loads(r["metrics_json"]) for r in rows]
+    return pd.DataFrame([summary_row(r["validation"]) for r in reports if "validation" in r])
+
+
+def backtest_table(rows: list[dict]) -> pd.DataFrame | None:
+    for row in rows:
+        data = json.loads(row["metrics_json"])
+        if "backtest" in data:
+            return pd.DataFrame(data["backtest"]["per_symbol"]), data["backtest"]
+    return None
+
+
+def ensemble_line(config: dict) -> str:
+    """The ensembles' held-out direction accuracy, beside the members and the majority class."""
+    evaluation = config["evaluation"]
+    figures = ", ".join(f"{name} {result['accuracy']:.4f}" for name, result in evaluation.items())
+    baseline = next(iter(evaluation.values()))["baseline_accuracy"]
+    return (
+        f"Ensemble: {config['ensemble_type']} chosen. Held-out direction accuracy: {figures}; "
+        f"majority class {baseline:.4f}"
+    )
+
+
+def monitoring_line(log: list[dict]) -> str | None:
+    """What the newest monitoring run decided (drift_decisions), from the retrain log."""
+    decisions = [e for e in log if e["decision"] in ("no_retrain", "retrain_requested")]
+    if not decisions:
+        return None
+    newest = [e for e in decisions if e["run_id"] == decisions[-1]["run_id"]]
+    flagged = [f"{e['model']} ({e['reason']})" for e in newest if e["decision"] == "retrain_requested"]
+    return "Monitoring: " + ("retraining requested for " + ", ".join(flagged) if flagged else "no model needs retraining")
+
+
+def render(table: pd.DataFrame, columns: list[str]) -> str:
+    cells = [columns] + [[fmt(row[c]) for c in columns] for _, row in table.iterrows()]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="blofin summary", description=__doc__.splitlines()[0]).parse_args(argv)
+    db = ResultsDB(settings.db_url())
+    run_id = db.latest_run_id()
+    if run_id is None:
+        print(f"No results yet in {settings.db_url()}: run `make run` first.", file=sys.stderr)
+        return 1
+    rows = db.rows(run_id)
+    db.dispose()
+    print(f"\nHeld-out validation, run {run_id} (skill = share of the baseline's error removed; <= 0: no better)")
+    print(render(summary_table(rows), COLUMNS))
+    backtest = backtest_table(rows)
+    if backtest is not None:
+        figures, meta = backtest
+        rule = meta["rule"]
+        print(
+            f"\nBacktest of the {meta['signal']} signal on the held-out period (long when confidence > "
+            f"{rule['min_confidence']} and risk < {rule['max_risk']}, fee {meta['fee']:.2%} per side)"
+        )
+        print(render(figures, BACKTEST_COLUMNS))
+    try:
+        print("\n" + ensemble_line(EnsembleStore(ModelStore(settings.models_dir())).read_config()))
+    except FileNotFoundError:
+        pass  # no ensemble built yet
+    monitoring = monitoring_line(read_retrain_log(settings.models_dir()))
+    if monitoring:
+        print("\n" + monitoring)
+    print(f"\nModels in {settings.models_dir()}; results in {settings.db_url()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Register the candle source's symbols as partitions; print the range that covers them all.
+
+    blofin symbols [-c run_config.yaml]
+
+The symbols are those the candle source offers: ``resources.candle_source.config`` of the
+given run config (the same file `dagster asset materialize -c` takes), else the environment
+($BLOFIN_CANDLES_DIR's files) and the defaults. Symbols the source no longer offers are
+removed. What is printed, first...last, is what `--partition-range` takes (make run uses it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import dagster as dg
+import yaml
+
+from blofin_assets.defs.partitions import symbol_range, sync_symbols
+from blofin_assets.defs.resources import CandleSourceResource
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="blofin symbols", description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--config", help="run config YAML whose candle_source settings to use")
+    args = parser.parse_args(argv)
+    try:
+        run_config = None
+        if args.config:
+            with open(args.config) as handle:
+                run_config = yaml.safe_load(handle)
+        symbols = CandleSourceResource.from_run_config(run_config).source().offered_symbols()
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with dg.DagsterInstance.get() as instance:
+        added, removed = sync_symbols(instance, symbols)
+        first, last = symbol_range(instance)
+    print(
+        f"symbol partitions: {', '.join(symbols)}"
+        + (f"; added {', '.join(added)}" if added else "")
+        + (f"; removed {', '.join(removed)}" if removed else ""),
+        file=sys.stderr,
+    )
+    print(f"{first}...{last}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The ``candles`` asset: OHLCV candles from the configured source, one partition per symbol.
+
+The source refuses malformed candles outright (schema.validate_candles, csv_files). Two rules
+need a threshold and so are blocking asset checks (checks.py): gaps in a series longer than a
+tolerance, and too few candles for the feature windows, the horizon and something to learn
+from. When either fails, nothing downstream runs on these candles.
+"""
+
+import dagster as dg
+import pandas as pd
+
+from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result
+from blofin_assets.defs.metadata import md_table
+from blofin_assets.defs.partitions import PER_SYMBOL
+from blofin_assets.defs.resources import CandleSourceResource
+from blofin_assets.market.schema import CandleDataError, find_gaps, infer_bar, short_symbols
+from blofin_assets.market.sources import CandleSource
+
+
+class CandlesConfig(dg.Config):
+    gap_tolerance_bars: float = 3.0
+    """A jump between consecutive candles of more than this many bars fails the no_gaps check."""
+    min_candles: int = 400
+    """Fewer candles than this for a symbol fails enough_candles: the features need 100 for their
+    windows, the targets `horizon` more, and the models a few hundred rows to learn from."""
+
+
+def load_offered(source: CandleSource, symbols: list[str]) -> pd.DataFrame:
+    """The candles of ``symbols``, refused when the source does not offer one of them."""
+    offered = source.offered_symbols()
+    unknown = [s for s in symbols if s not in offered]
+    if unknown:
+        raise CandleDataError(
+            f"{source.describe()}: symbol partition(s) {unknown} not offered (offered: {offered}); "
+            "run `blofin symbols` to make the partitions the source's symbols"
+        )
+    return source.load(symbols)
+
+
+def per_symbol_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count, bar size and first/last candle of each symbol."""
+    return pd.DataFrame(
+        [
+            {
+                "symbol": symbol,
+                "candles": len(group),
+                "bar": str(infer_bar(group["timestamp"])),
+                "first": group["timestamp"].iloc[0].isoformat(),
+                "last": group["timestamp"].iloc[-1].isoformat(),
+            }
+            for symbol, group in frame.groupby("symbol")
+        ]
+    )
+
+
+@dg.asset(
+    group_name="data",
+    kinds={"pandas"},
+    **PER_SYMBOL,
+    check_specs=CANDLE_CHECKS,
+    description="OHLCV candles, one partition per symbol, validated: sorted, unique timestamps, consistent OHLC, no gaps.",
+)
+def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_source: CandleSourceResource):
+    source = candle_source.source()
+    frame = load_offered(source, sorted(context.partition_keys))
+    summary = per_symbol_summary(frame)
+    context.log.info(f"{len(frame)} candles for {len(summary)} symbol(s) from {source.describe()}")
+    yield dg.Output(
+        frame,
+        metadata={
+            "dagster/row_count": len(frame),
+            "source": source.describe(),
+            "symbols": dg.MetadataValue.md(md_table(summary)),
+            "first": frame["timestamp"].min().isoformat(),
+            "last": frame["timestamp"].max().isoformat(),
+        },
+    )
+    yield gaps_result(source.describe(), find_gaps(frame, config.gap_tolerance_bars), config.gap_tolerance_bars)
+    yield enough_result(source.describe(), short_symbols(frame, config.min_candles), config.min_candles)

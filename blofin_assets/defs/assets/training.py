@@ -1,0 +1,95 @@
+"""The model assets, one per registered model class: each trains on the training rows and saves
+models/model_<name>/."""
+
+import dagster as dg
+import pandas as pd
+
+from blofin_assets.defs import run_tags
+from blofin_assets.defs.metadata import finite, present
+from blofin_assets.defs.model_config import ModelConfig, model_config_class
+from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
+from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.models import CandleModel
+from blofin_assets.ml.retraining import retrain
+from blofin_assets.ml.training import train_model
+from blofin_assets.storage.model_store import ModelRef, ModelStore, StoredModel
+from blofin_assets.storage.retrain_log import record_retrain_events
+
+
+def champion_params(model_config: dict) -> dict:
+    return {k: v for k, v in model_config["hyperparameters"].items() if k not in ("features", "horizon")}
+
+
+def challenge(
+    context: dg.AssetExecutionContext,
+    name: str,
+    config: ModelConfig,
+    table: pd.DataFrame,
+    horizon: int,
+    store: ModelStore,
+    results_db: ResultsDatabase,
+) -> tuple[StoredModel, str]:
+    """Train a challenger and keep whichever of it and the current model is better on the same
+    held-out rows; the decision goes to the retrain log. (stored model, decision)"""
+    champion = store.load(name)
+    sensor_retrain = context.run.tags.get(run_tags.RETRAIN) == "true"
+    # A retraining run the sensor started carries no run config: it keeps the champion's
+    # hyperparameters (its features are re-selected from their importance).
+    params = champion_params(champion.config) if sensor_retrain else config.params()
+    outcome = retrain(champion, table, horizon, params, min_importance_share=config.min_importance_share)
+    trained = outcome.challenger
+    stored = store.save(trained.model, trained.config, {"training": trained.training}) if outcome.accepted else champion
+    event = {**outcome.record, "run_id": context.run.run_id, "new_version": stored.version}
+    event["trigger"] = {k: v for k, v in context.run.tags.items() if k.startswith("blofin/")}
+    db = results_db.get()
+    try:
+        record_retrain_events(store.root, db, [event])
+    finally:
+        db.dispose()
+    context.log.info(f"{name}: {outcome.record['reason']}; {outcome.record['decision']}")
+    return stored, outcome.record["decision"]
+
+
+def model_metadata(stored: StoredModel, store: ModelStore) -> dict:
+    training = stored.metadata["training"]
+    window = training["data_window"]
+    return present(
+        {
+            "estimator": stored.config["estimator_used"],
+            "version": stored.version,
+            "path": dg.MetadataValue.path(str(store.folder(stored.model.name))),
+            "n_train": training["n_train"],
+            "n_features": len(stored.config["features"]),
+            "train_window": f"{window['start']} .. {window['end']}",
+            **{f"train_{k}": finite(v) for k, v in training["metrics"].items()},
+        }
+    )
+
+
+def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
+    """The asset that trains ``cls`` and makes it current; in a retraining run (or with
+    champion_challenger), only if it beats the current model on the same held-out rows."""
+    name = cls.name
+
+    @dg.asset(name=name, group_name="training", kinds={cls.library}, description=cls.summary)
+    def _train(
+        context: dg.AssetExecutionContext,
+        config: model_config_class(cls),
+        features: pd.DataFrame,
+        targets: TargetSet,
+        model_store: ModelStoreResource,
+        results_db: ResultsDatabase,
+    ) -> dg.Output[ModelRef]:
+        store = model_store.get()
+        table = model_table(features, targets)
+        extra = {}
+        sensor_retrain = context.run.tags.get(run_tags.RETRAIN) == "true"
+        if (sensor_retrain or config.champion_challenger) and store.exists(name):
+            stored, extra["champion_challenger"] = challenge(context, name, config, table, targets.horizon, store, results_db)
+        else:
+            trained = train_model(name, table, targets.horizon, config.params())
+            stored = store.save(trained.model, trained.config, {"training": trained.training})
+        context.log.info(f"{name}: {stored.config['estimator_used']} on {stored.metadata['training']['n_train']} rows")
+        return dg.Output(stored.ref(), metadata={**model_metadata(stored, store), **extra})
+
+    return _train

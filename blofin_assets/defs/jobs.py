@@ -1,0 +1,9 @@
+"""Jobs: the daily refresh (fresh candles and monitoring; no retraining)."""
+
+import dagster as dg
+
+daily_refresh_job = dg.define_asset_job(
+    "daily_refresh_job",
+    selection=dg.AssetSelection.assets("candles", "features", "targets") | dg.AssetSelection.groups("monitoring"),
+    description="Refresh candles, features and targets, score the current models and measure drift.",
+)

@@ -1,0 +1,76 @@
+"""Per-symbol partitions of candles, features and targets.
+
+The partitions are dynamic: they live in the Dagster instance, so a new symbol (a new CSV
+file, a symbol added to the source's config) needs no code change. ``sync_symbols`` makes
+them the symbols the candle source offers; one run over the range first...last of them
+materializes every symbol (the assets' single-run backfill policy makes a range one run), and
+a run of one partition touches that symbol only. The models, unpartitioned, read every
+partition.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import dagster as dg
+
+from blofin_assets.market.sources import CandleSource
+
+SYMBOL_PARTITIONS = dg.DynamicPartitionsDefinition(name="symbol")
+
+# A range of symbols runs as one run: a run per symbol would re-import torch, pandas and
+# sklearn each time (~5 s) for features that take well under a second per symbol.
+SINGLE_RUN = dg.BackfillPolicy.single_run()
+# Dagster marks the parameter beta; it is what `--partition-range` needs. Said once, here.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+
+
+def sync_symbols(instance: dg.DagsterInstance, symbols: list[str]) -> tuple[list[str], list[str]]:
+    """Make the instance's symbol partitions exactly ``symbols``; (added, removed).
+
+    A symbol the source no longer offers is removed: the models read every partition, and a
+    stale one would mix old candles into their training.
+    """
+    if not symbols:
+        raise ValueError("no symbols to register")
+    current = instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
+    added = [s for s in symbols if s not in current]
+    removed = [s for s in current if s not in symbols]
+    if added:
+        instance.add_dynamic_partitions(SYMBOL_PARTITIONS.name, added)
+    for symbol in removed:
+        instance.delete_dynamic_partition(SYMBOL_PARTITIONS.name, symbol)
+    return added, removed
+
+
+def symbol_range(instance: dg.DagsterInstance) -> tuple[str, str]:
+    """First and last registered symbol: the range that covers them all."""
+    symbols = instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
+    if not symbols:
+        raise ValueError(
+            "no symbol partitions are registered in this Dagster instance: run "
+            "`blofin symbols` (make run does) to register the source's symbols"
+        )
+    return symbols[0], symbols[-1]
+
+
+# The run tags Dagster reads for a run over a range of partitions (what the CLI's
+# --partition-range and the UI's range launch set); Dagster exports no name for them.
+RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def all_symbols_tags(instance: dg.DagsterInstance) -> dict[str, str]:
+    """Run tags that make one run cover every registered symbol."""
+    first, last = symbol_range(instance)
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
+
+
+def register_symbols(instance: dg.DagsterInstance, source: CandleSource) -> dict[str, str]:
+    """Register the symbols ``source`` offers; the run tags of one run over all of them."""
+    sync_symbols(instance, source.offered_symbols())
+    return all_symbols_tags(instance)
+
+
+SYMBOL_IO_MANAGER = "symbol_io_manager"
+PER_SYMBOL = {"partitions_def": SYMBOL_PARTITIONS, "backfill_policy": SINGLE_RUN, "io_manager_key": SYMBOL_IO_MANAGER}
+"""What makes an asset per-symbol: its partitions, one run per range, one file per symbol."""

@@ -1,0 +1,93 @@
+"""Resources: the outside world the assets touch (candle source, model store, results database).
+
+Each reads its default from the environment at run time (see settings.py), and each can be set
+in run config, e.g.::
+
+    resources:
+      candle_source: {config: {candles_per_symbol: 10000, symbols: [BTC-USDT]}}
+"""
+
+from typing import Optional
+
+import dagster as dg
+
+from blofin_assets import settings
+from blofin_assets.market.sources import CandleSource, make_source
+from blofin_assets.market.synthetic import SyntheticMarket
+from blofin_assets.storage.model_store import ModelStore
+from blofin_assets.storage.results import ResultsDB
+
+
+class CandleSourceResource(dg.ConfigurableResource):
+    """Candles from an exchange when ``exchange`` is set (fetched into CSV files first), else CSV
+    files from ``candles_dir`` (or $BLOFIN_CANDLES_DIR) when set, else the embedded
+    deterministic synthetic market. Each run loads the symbols of its partitions."""
+
+    candles_dir: Optional[str] = None
+    symbols: Optional[list[str]] = None
+    """The symbols offered (the partitions `blofin symbols` registers); default: every CSV file
+    in candles_dir, else BTC-USDT, ETH-USDT and SOL-USDT."""
+    exchange: Optional[str] = None
+    """ccxt exchange id, e.g. blofin: each run first fetches the candles newer than the CSV files
+    hold (pip install -e ".[blofin]")."""
+    timeframe: str = "1h"
+    """Exchange candles' bar size, in ccxt's notation (1m, 15m, 1h, 4h, 1d, ...)."""
+    history_days: float = 90
+    """Exchange candles: how far back the first fetch of a symbol goes."""
+    exchange_url: Optional[str] = None
+    """Exchange REST base URL instead of ccxt's (a mirror, a proxy, a test server)."""
+    candles_per_symbol: int = SyntheticMarket.candles_per_symbol
+    bar: str = SyntheticMarket.bar
+    seed: int = SyntheticMarket.seed
+    shift_at: Optional[str] = None
+    """Synthetic data only: from this time on, volatility is multiplied by shift_volatility
+    (a regime change, for the drift demo and tests)."""
+    shift_volatility: float = SyntheticMarket.shift_volatility
+    regime_changes: bool = SyntheticMarket.regime_changes
+    """Synthetic data only: false keeps one calm regime throughout (a stationary control)."""
+
+    @classmethod
+    def from_run_config(cls, run_config: dict | None) -> "CandleSourceResource":
+        """The candle source a run with this run config would use."""
+        config = (((run_config or {}).get("resources") or {}).get("candle_source") or {}).get("config") or {}
+        return cls(**config)
+
+    def source(self) -> CandleSource:
+        """The configured source (read at call time, so a run sees its own environment)."""
+        market = SyntheticMarket(
+            candles_per_symbol=self.candles_per_symbol,
+            bar=self.bar,
+            seed=self.seed,
+            shift_at=self.shift_at,
+            shift_volatility=self.shift_volatility,
+            regime_changes=self.regime_changes,
+        )
+        folder = self.candles_dir or (settings.exchange_candles_dir() if self.exchange else settings.candles_dir())
+        return make_source(
+            folder,
+            self.symbols,
+            exchange=self.exchange,
+            timeframe=self.timeframe,
+            history_days=self.history_days,
+            exchange_url=self.exchange_url,
+            market=market,
+        )
+
+
+class ModelStoreResource(dg.ConfigurableResource):
+    """Model folders under ``models_dir`` (or $BLOFIN_MODELS_DIR, default ./models)."""
+
+    models_dir: Optional[str] = None
+
+    def get(self) -> ModelStore:
+        return ModelStore(self.models_dir or settings.models_dir())
+
+
+class ResultsDatabase(dg.ConfigurableResource):
+    """The results tables at ``url`` (or $BLOFIN_DB_URL, default SQLite in DAGSTER_HOME)."""
+
+    url: Optional[str] = None
+
+    def get(self) -> ResultsDB:
+        return ResultsDB(self.url or settings.db_url())
+

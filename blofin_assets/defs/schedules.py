@@ -1,0 +1,28 @@
+"""The daily schedule. Its cron comes from $BLOFIN_DAILY_CRON (default 00:15 UTC every day),
+read when the definitions load.
+
+Each tick first makes the symbol partitions the symbols the configured candle source offers,
+then asks for one run over all of them.
+"""
+
+import dagster as dg
+
+from blofin_assets import settings
+from blofin_assets.defs.jobs import daily_refresh_job
+from blofin_assets.defs.partitions import register_symbols
+from blofin_assets.defs.resources import CandleSourceResource
+
+
+def build_daily_refresh() -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="daily_refresh",
+        job=daily_refresh_job,
+        cron_schedule=settings.daily_cron(),
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Daily: new candles, features, targets for every symbol, and the monitoring assets drift_sensor watches.",
+    )
+    def daily_refresh(context: dg.ScheduleEvaluationContext, candle_source: CandleSourceResource) -> dg.RunRequest:
+        return dg.RunRequest(tags=register_symbols(context.instance, candle_source.source()))
+
+    return daily_refresh

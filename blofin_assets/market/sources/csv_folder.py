@@ -1,0 +1,60 @@
+"""A folder of CSV files as a candle source: one ``<SYMBOL>.csv`` per symbol (see csv_files.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from blofin_assets.market.csv_files import read_candle_csv
+from blofin_assets.market.schema import CandleDataError
+from blofin_assets.market.sources.base import CandleSource
+
+
+def candle_files(folder: str | Path) -> dict[str, Path]:
+    """Symbol -> file for every ``*.csv`` in ``folder``, sorted by symbol."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CandleDataError(f"{folder}: not a folder (BLOFIN_CANDLES_DIR must name a folder of CSV files)")
+    files = {p.stem: p for p in sorted(folder.glob("*.csv"))}
+    if not files:
+        raise CandleDataError(f"{folder}: no *.csv files")
+    return files
+
+
+@dataclass(frozen=True)
+class CsvFolderSource(CandleSource):
+    """Candles from the CSV files in ``folder``.
+
+    Parameters
+    ----------
+    folder : Path
+        Folder of ``<SYMBOL>.csv`` files in ccxt's OHLCV layout.
+    symbols : tuple of str, optional
+        The symbols offered; default every file in the folder. Each must have a file.
+    """
+
+    folder: Path
+    symbols: tuple[str, ...] | None = None
+
+    def offered_symbols(self) -> list[str]:
+        available = list(candle_files(self.folder))
+        if not self.symbols:
+            return available
+        unknown = [s for s in self.symbols if s not in available]
+        if unknown:
+            raise CandleDataError(f"{self.folder}: unknown symbol(s) {unknown}; available: {available}")
+        return list(self.symbols)
+
+    def load(self, symbols: list[str]) -> pd.DataFrame:
+        files = candle_files(self.folder)
+        if symbols:
+            unknown = [s for s in symbols if s not in files]
+            if unknown:
+                raise CandleDataError(f"{self.folder}: unknown symbol(s) {unknown}; available: {sorted(files)}")
+            files = {s: files[s] for s in symbols}
+        return pd.concat([read_candle_csv(p, s) for s, p in files.items()], ignore_index=True)
+
+    def describe(self) -> str:
+        return f"CSV files in {self.folder}"

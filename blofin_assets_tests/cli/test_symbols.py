@@ -1,0 +1,58 @@
+"""`blofin symbols`, as make run calls it: the source's symbols registered in the
+DAGSTER_HOME instance, the range printed for --partition-range, a clear error for bad input."""
+
+import subprocess
+import sys
+
+import dagster as dg
+import yaml
+
+from blofin_assets.market.csv_files import write_candle_csv
+from blofin_assets.market.synthetic import SyntheticMarket
+from blofin_assets.defs.partitions import SYMBOL_PARTITIONS
+
+
+def symbols(*options: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "blofin_assets.cli", "symbols", *options], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def registered() -> list[str]:
+    with dg.DagsterInstance.get() as instance:
+        return instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
+
+
+def test_the_default_source_registers_its_symbols_and_prints_their_range(isolated_env):
+    done = symbols()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "BTC-USDT...SOL-USDT\n"
+    assert "added BTC-USDT, ETH-USDT, SOL-USDT" in done.stderr
+    assert registered() == ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
+
+
+def test_the_run_configs_symbols_replace_those_no_longer_offered(isolated_env):
+    assert symbols().returncode == 0
+    config = isolated_env / "run.yaml"
+    config.write_text(yaml.safe_dump({"resources": {"candle_source": {"config": {"symbols": ["ETH-USDT", "XRP-USDT"]}}}}))
+    done = symbols("-c", str(config))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ETH-USDT...XRP-USDT\n"
+    assert "added XRP-USDT; removed BTC-USDT, SOL-USDT" in done.stderr
+    assert registered() == ["ETH-USDT", "XRP-USDT"]
+
+
+def test_a_folder_of_csv_files_offers_its_files(isolated_env, monkeypatch):
+    market = SyntheticMarket(symbols=("XRP-USDT", "DOGE-USDT"), candles_per_symbol=30).generate()
+    write_candle_csv(market, isolated_env / "csv")
+    monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(isolated_env / "csv"))
+    done = symbols()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "DOGE-USDT...XRP-USDT\n" and registered() == ["DOGE-USDT", "XRP-USDT"]
+
+    config = isolated_env / "run.yaml"
+    config.write_text(yaml.safe_dump({"resources": {"candle_source": {"config": {"symbols": ["BTC-USDT"]}}}}))
+    unknown = symbols("-c", str(config))
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "unknown symbol(s) ['BTC-USDT']; available: ['DOGE-USDT', 'XRP-USDT']" in unknown.stderr
+    assert registered() == ["DOGE-USDT", "XRP-USDT"]  # nothing changed

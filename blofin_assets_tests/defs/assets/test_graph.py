@@ -1,0 +1,184 @@
+"""The whole graph on small synthetic data, materialized with a real (ephemeral) Dagster instance."""
+
+import json
+
+import dagster as dg
+import numpy as np
+import pytest
+
+from blofin_assets.serving.api import load_model
+from blofin_assets.storage.ensemble_store import EnsembleStore
+from blofin_assets.storage.model_store import ModelStore
+from blofin_assets.ml.models import model_names
+from blofin_assets.storage.results import ResultsDB
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
+
+SMALL = {"resources": {"candle_source": {"config": {"candles_per_symbol": 700, "symbols": ["BTC-USDT", "ETH-USDT"]}}}}
+FAST = {"ops": {"price_predictor": {"config": {"epochs": 10}}, "direction_predictor": {"config": {"max_depth": 3}}}}
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory):
+    root = tmp_path_factory.mktemp("graph")
+    instance = dg.DagsterInstance.ephemeral()
+    config = {**SMALL, **FAST}
+    first = materialize_every_symbol(instance, config, resources=project_resources(root))
+    second = materialize_every_symbol(instance, config, resources=project_resources(root))
+    return root, first, second
+
+
+def test_every_asset_materializes(graph):
+    _, first, _ = graph
+    assert first.success
+    materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
+    expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *model_names()}
+    expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions"}
+    expected |= {f"{name}_validation" for name in model_names()}
+    assert materialized == expected
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_every_model_folder_holds_its_four_kinds_of_files(graph, name):
+    root, _, _ = graph
+    folder = root / "models" / f"model_{name}"
+    files = {p.name for p in folder.iterdir()}
+    model_files = {"model.json", "model.pkl", "model.pt"} & files
+    assert len(model_files) == 1 and {"scaler.pkl", "config.json", "metadata.json"} <= files
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert {"training", "validation", "feature_importance", "version", "created_at", "updated_at"} <= set(metadata)
+    config = json.loads((folder / "config.json").read_text())
+    assert {"features", "hyperparameters", "horizon", "estimator_used"} <= set(config)
+
+
+def test_run_config_reaches_the_model(graph):
+    root, _, _ = graph
+    config = json.loads((root / "models" / "model_direction_predictor" / "config.json").read_text())
+    assert config["hyperparameters"]["max_depth"] == 3
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_the_stored_model_reproduces_its_validation_metrics(graph, name):
+    """What sits in models/ is what was validated: reload it and score the held-out rows again."""
+    root, _, second = graph
+    report = second.output_for_node(f"{name}_validation").report
+    model = load_model(name, root / "models")
+    assert model.version == report["model_version"]
+    features, targets = second.output_for_node("features"), second.output_for_node("targets")
+    table = features.merge(targets.frame, on=["symbol", "timestamp"])
+    test = table[table["split"] == "test"]
+    predicted = model.model.predict(test)
+    metric = model.model.main_metric
+    rescored = model.model.metrics(test[model.model.target], predicted)[metric]
+    assert rescored == pytest.approx(report["pooled"]["model"][metric], rel=1e-9)
+
+
+def test_results_table_gets_one_row_per_model_per_run(graph):
+    root, first, second = graph
+    db = ResultsDB(f"sqlite:///{root / 'results.db'}")
+    for result in (first, second):
+        rows = db.rows(result.run_id)
+        assert sorted(r["model_name"] for r in rows) == sorted([*model_names(), "signal_backtest"])
+    assert len(db.rows()) == 2 * (len(model_names()) + 1)
+    validation = json.loads(db.rows(second.run_id)[0]["metrics_json"])["validation"]
+    assert {"walk_forward", "audit"} <= set(validation)
+
+
+def test_ensemble_config_is_saved_with_member_versions(graph):
+    root, _, second = graph
+    saved = json.loads((root / "models" / "ensemble" / "config.json").read_text())
+    assert saved == second.output_for_node("ensemble_config")
+    assert saved["ensemble_type"] in ("weighted_avg", "voting", "stacking")
+    assert sum(saved["weights"].values()) == pytest.approx(1.0)
+    versions = {m["name"]: m["version"] for m in saved["members"]}
+    assert versions == {name: load_model(name, root / "models").version for name in model_names()}
+    assert set(saved["evaluation"]) == {"weighted_avg", "voting", "stacking", "direction_predictor", "price_predictor"}
+    best = max(("weighted_avg", "voting", "stacking"), key=lambda t: saved["evaluation"][t]["accuracy"])
+    assert saved["evaluation"][saved["ensemble_type"]]["accuracy"] == saved["evaluation"][best]["accuracy"]
+    assert saved["stacking"]["trained_on_rows"] > 0
+    assert saved["meta_learner"]["file"] == f"meta_learner-{saved['meta_learner']['sha256'][:16]}.pkl"
+    assert (root / "models" / "ensemble" / saved["meta_learner"]["file"]).exists()
+    # The saved ensemble loads over the current models and predicts.
+    ensemble = EnsembleStore(ModelStore(root / "models")).load("stacking")
+    features = second.output_for_node("features")
+    assert set(ensemble.predict(features.tail(5))["direction"]) <= {"UP", "DOWN"}
+
+
+def test_comparison_puts_every_model_beside_its_baseline(graph):
+    _, _, second = graph
+    table = second.output_for_node("model_comparison")
+    assert sorted(table["model"]) == sorted(model_names())
+    assert table[["value", "baseline"]].notna().all().all()
+    recomputed = 1 - (1 - table["value"]) / (1 - table["baseline"])
+    classifiers = table["metric"] == "accuracy"
+    np.testing.assert_allclose(table.loc[classifiers, "skill"], recomputed[classifiers])
+
+
+def test_materializations_carry_row_counts_windows_and_metrics(graph):
+    _, first, _ = graph
+    metadata = {
+        e.asset_key.to_user_string(): e.materialization.metadata for e in first.get_asset_materialization_events()
+    }
+    assert metadata["candles"]["dagster/row_count"].value == 1400
+    assert {"train_rows", "test_rows", "horizon", "test_starts"} <= set(metadata["targets"])
+    assert {"estimator", "version", "path", "n_train", "train_window"} <= set(metadata["risk_scorer"])
+    assert {"accuracy", "baseline_accuracy", "skill", "metrics"} <= set(metadata["direction_predictor_validation"])
+    assert {"mae", "baseline_mae", "skill"} <= set(metadata["volatility_regressor_validation"])
+    image = "](data:image/png;base64,"
+    for name in model_names():
+        validation = metadata[f"{name}_validation"]
+        chart = "confusion_matrix" if name in ("direction_predictor", "momentum_classifier") else "predicted_vs_actual"
+        assert image in validation["feature_importance"].value and image in validation[chart].value
+        assert "walk_forward" in validation and validation["walk_forward_skill_std"].value >= 0
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_each_validation_has_walk_forward_and_a_passing_leakage_audit(graph, name):
+    root, _, second = graph
+    validation = second.output_for_node(f"{name}_validation")
+    report = validation.report
+    assert len(report["walk_forward"]["folds"]) == 4
+    assert {"symbol", "timestamp"} < set(validation.oof.columns)
+    checks = {
+        e.asset_key.to_user_string(): e for e in second.get_asset_check_evaluations() if e.check_name == "leakage_audit"
+    }
+    evaluation = checks[f"{name}_validation"]
+    assert evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    metadata = json.loads((root / "models" / f"model_{name}" / "metadata.json").read_text())
+    assert metadata["validation"]["audit"]["passed"] is True
+    if name == "direction_predictor":
+        assert report["shuffled_control"]["within"]
+
+
+def test_signal_backtest_reports_each_symbol_beside_buy_and_hold(graph):
+    root, _, second = graph
+    result = second.output_for_node("signal_backtest")
+    assert set(result["results"]) == {"BTC-USDT", "ETH-USDT"}
+    sides = {(row["symbol"], row["side"]) for row in result["per_symbol"]}
+    assert ("BTC-USDT", "buy and hold") in sides and ("ETH-USDT", "strategy") in sides
+    metadata = {
+        e.asset_key.to_user_string(): e.materialization.metadata for e in second.get_asset_materialization_events()
+    }["signal_backtest"]
+    assert metadata["equity"].value.startswith("![equity curves](data:image/png;base64,")
+    assert "total_return" in metadata["figures"].value
+    stored = json.loads((root / "models" / "model_risk_scorer" / "metadata.json").read_text())
+    assert stored["backtest"]["rule"] == {"min_confidence": 0.7, "max_risk": 50.0, "allow_short": False}
+
+
+def test_a_leak_fails_the_audit_and_blocks_the_ensemble(tmp_path, monkeypatch):
+    """Plant the old pipeline's bug (a feature that sees the next candles): the leakage check
+    fails with ERROR, and nothing downstream of the leaking model's validation runs."""
+    import blofin_assets.defs.assets.features as feature_assets
+    from blofin_assets_tests.ml.test_leakage import _future_in_features
+
+    honest = feature_assets.compute_features
+    monkeypatch.setattr(feature_assets, "compute_features", lambda candles: _future_in_features(honest(candles)))
+    result = materialize_every_symbol(
+        dg.DagsterInstance.ephemeral(), {**SMALL, **FAST}, resources=project_resources(tmp_path), raise_on_error=False
+    )
+    checks = {e.asset_key.to_user_string(): e for e in result.get_asset_check_evaluations()}
+    failed = checks["direction_predictor_validation"]
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
+    assert "implausible on market data" in failed.description
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "direction_predictor_validation" in materialized
+    assert not {"model_comparison", "ensemble_config", "signal_backtest"} & materialized

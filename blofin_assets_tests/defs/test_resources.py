@@ -1,0 +1,56 @@
+import pytest
+
+from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
+from blofin_assets.market.csv_files import write_candle_csv
+from blofin_assets.market.schema import CandleDataError
+from blofin_assets.market.sources import CsvFolderSource, ExchangeSource, SyntheticSource
+from blofin_assets.market.synthetic import SyntheticMarket
+
+
+def test_default_source_is_the_embedded_synthetic_market():
+    source = CandleSourceResource(candles_per_symbol=200).source()
+    assert isinstance(source, SyntheticSource) and source.market.candles_per_symbol == 200
+    assert source.offered_symbols() == ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
+    frame = source.load(["ETH-USDT", "SOL-USDT"])
+    assert set(frame["symbol"]) == {"ETH-USDT", "SOL-USDT"}
+    assert "synthetic" in source.describe()
+
+
+def test_blofin_candles_dir_switches_the_source_to_csv(tmp_path, monkeypatch):
+    market = SyntheticMarket(symbols=("XRP-USDT",), candles_per_symbol=30, bar="1D").generate()
+    write_candle_csv(market, tmp_path / "csv")
+    monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(tmp_path / "csv"))
+    source = CandleSourceResource().source()
+    assert isinstance(source, CsvFolderSource)
+    assert source.offered_symbols() == ["XRP-USDT"]
+    assert list(source.load(["XRP-USDT"])["symbol"].unique()) == ["XRP-USDT"]
+    assert "CSV files" in source.describe()
+
+
+def test_an_exchange_keeps_its_candles_in_the_configured_folder(tmp_path):
+    source = CandleSourceResource(exchange="blofin", candles_dir=str(tmp_path), symbols=["BTC-USDT"]).source()
+    assert isinstance(source, ExchangeSource) and source.folder == tmp_path and source.offered_symbols() == ["BTC-USDT"]
+
+
+def test_the_run_configs_source_is_read_from_its_resources_section():
+    config = {"resources": {"candle_source": {"config": {"symbols": ["ETH-USDT"], "seed": 9}}}}
+    assert CandleSourceResource.from_run_config(config) == CandleSourceResource(symbols=["ETH-USDT"], seed=9)
+    assert CandleSourceResource.from_run_config(None) == CandleSourceResource()
+
+
+def test_a_bad_candles_dir_gives_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(tmp_path / "missing"))
+    with pytest.raises(CandleDataError, match="not a folder"):
+        CandleSourceResource().source().offered_symbols()
+    with pytest.raises(CandleDataError, match="not a folder"):
+        CandleSourceResource().source().load(["BTC-USDT"])
+
+
+def test_models_dir_and_db_url_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOFIN_MODELS_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("BLOFIN_DB_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    assert ModelStoreResource().get().root == tmp_path / "elsewhere"
+    db = ResultsDatabase().get()
+    assert db.url.endswith("x.db") and (tmp_path / "x.db").exists()
+    db.dispose()
+    assert ModelStoreResource(models_dir="/srv/m").get().root.as_posix() == "/srv/m"

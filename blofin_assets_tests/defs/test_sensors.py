@@ -1,0 +1,66 @@
+"""drift_sensor under the real dagster-daemon: a drifted monitoring run leads to a retraining
+run that the daemon launches and that succeeds."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from blofin_assets.definitions import RESOURCES
+from blofin_assets.storage.retrain_log import read_retrain_log
+from blofin_assets_tests.defs.assets.test_monitoring import BASE, SCALE_FREE, TWO_WEEKS, hours_after_start, source
+from blofin_assets_tests.conftest import materialize_every_symbol, run_daily_refresh
+
+DAEMON = Path(sys.executable).with_name("dagster-daemon")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT_SECONDS = 300
+
+
+@pytest.mark.e2e
+def test_the_daemon_runs_the_sensor_and_the_retraining_run_succeeds(isolated_env):
+    with dg.DagsterInstance.get() as instance:
+        training = {**source(BASE), "ops": {"direction_predictor": {"config": {"features": SCALE_FREE}}}}
+        assert materialize_every_symbol(instance, training, resources=RESOURCES).success
+        drifted = source(BASE + TWO_WEEKS, hours_after_start(BASE))
+        daily = run_daily_refresh(instance, drifted, RESOURCES)
+        flagged = {m for m, d in daily.output_for_node("drift_decisions").items() if d["retrain"]}
+        assert flagged and "direction_predictor" not in flagged
+
+        log_path = isolated_env / "daemon.log"
+        env = {**os.environ, "BLOFIN_SENSOR_INTERVAL": "5"}
+        with open(log_path, "w") as log:
+            daemon = subprocess.Popen(
+                [str(DAEMON), "run", "-m", "blofin_assets.definitions"],
+                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        try:
+            succeeded = None
+            deadline = time.monotonic() + TIMEOUT_SECONDS
+            while time.monotonic() < deadline and succeeded is None:
+                time.sleep(3)
+                runs = instance.get_runs(filters=dg.RunsFilter(tags={"blofin/retrain": "true"}))
+                failed = [r for r in runs if r.status == dg.DagsterRunStatus.FAILURE]
+                assert not failed, f"retraining run failed: {failed[0].run_id}\n{log_path.read_text()[-3000:]}"
+                succeeded = next((r for r in runs if r.status == dg.DagsterRunStatus.SUCCESS), None)
+            assert succeeded is not None, f"no retraining run succeeded in {TIMEOUT_SECONDS} s\n{log_path.read_text()[-3000:]}"
+        finally:
+            os.killpg(daemon.pid, signal.SIGTERM)
+            try:
+                daemon.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(daemon.pid, signal.SIGKILL)
+
+        model = succeeded.tags["blofin/model"]
+        assert model in flagged and "feature_drift" in succeeded.tags["blofin/reason"]
+        assert succeeded.tags["blofin/trigger_run"] == daily.run_id
+        decisions = [e for e in read_retrain_log(Path(os.environ["BLOFIN_MODELS_DIR"])) if e["run_id"] == succeeded.run_id]
+        assert [e["decision"] for e in decisions] in (["replaced"], ["kept"])
+        # Launched runs are one per flagged model, each keyed by model and decision, never twice.
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={"blofin/retrain": "true"}))
+        keys = [r.tags.get("dagster/run_key") for r in runs]
+        assert len(keys) == len(set(keys)) and {r.tags["blofin/model"] for r in runs} <= flagged

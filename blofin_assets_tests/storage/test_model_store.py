@@ -1,0 +1,122 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from blofin_assets.storage.model_store import KEEP_VERSIONS, ModelIntegrityError, ModelNotFoundError, ModelStore
+from blofin_assets.ml.training import train_model
+
+
+@pytest.fixture(scope="module")
+def trained(small_table):
+    table, targets = small_table
+    return train_model("direction_predictor", table, targets.horizon), table[table["split"] == "test"]
+
+
+def save(store, trained):
+    return store.save(trained.model, trained.config, {"training": trained.training})
+
+
+def test_a_saved_model_has_the_original_layout_and_loads_back(tmp_path, trained):
+    model, test = trained
+    store = ModelStore(tmp_path)
+    stored = save(store, model)
+    folder = tmp_path / "model_direction_predictor"
+    assert sorted(os.listdir(folder)) == ["config.json", "metadata.json", "model.json", "scaler.pkl"]
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["version"] == stored.version
+    assert set(metadata["files"]) == {"model.json", "scaler.pkl", "config.json"}
+    assert metadata["training"]["n_train"] > 0
+    config = json.loads((folder / "config.json").read_text())
+    assert config["horizon"] == 5 and config["hyperparameters"]["max_depth"] == 6
+    loaded = store.load("direction_predictor")
+    np.testing.assert_array_equal(loaded.model.predict_proba(test), model.model.predict_proba(test))
+
+
+def test_a_new_save_switches_the_current_version_and_keeps_old_ones(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    versions = [save(store, trained[0]).version for _ in range(KEEP_VERSIONS + 2)]
+    assert store.load("direction_predictor").version == versions[-1]
+    kept = sorted(p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir())
+    assert kept == sorted(versions[-KEEP_VERSIONS:])
+    # An older kept version still loads by name.
+    assert store.load("direction_predictor", versions[-2]).version == versions[-2]
+
+
+def test_a_failed_save_leaves_the_previous_model_current(tmp_path, trained, monkeypatch):
+    store = ModelStore(tmp_path)
+    first = save(store, trained[0])
+
+    def explode(folder):
+        (folder / "model.json").write_text("half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(trained[0].model, "save_files", explode)
+    with pytest.raises(OSError, match="disk full"):
+        save(store, trained[0])
+    monkeypatch.undo()
+    assert store.load("direction_predictor").version == first.version
+    leftovers = [p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir()]
+    assert leftovers == [first.version]
+
+
+def test_a_changed_file_is_refused_before_it_is_deserialized(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    save(store, trained[0])
+    path = tmp_path / "model_direction_predictor" / "scaler.pkl"
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(ModelIntegrityError, match="scaler.pkl has SHA-256"):
+        store.load("direction_predictor")
+
+
+def test_a_missing_model_names_what_to_materialize(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="materialize the 'risk_scorer' asset"):
+        ModelStore(tmp_path).load("risk_scorer")
+
+
+def test_validation_results_update_the_metadata_of_one_version(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    first = save(store, trained[0])
+    second = save(store, trained[0])
+    store.update_metadata("direction_predictor", first.version, {"validation": {"accuracy": 0.51}})
+    _, meta_first, _ = store.read("direction_predictor", first.version)
+    _, meta_current, _ = store.read("direction_predictor")
+    assert meta_first["validation"] == {"accuracy": 0.51}
+    assert meta_current["version"] == second.version and "validation" not in meta_current
+
+
+def test_a_plain_folder_from_an_older_layout_is_kept_as_a_version(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    legacy = tmp_path / "model_direction_predictor"
+    legacy.mkdir(parents=True)
+    (legacy / "model.json").write_text("{}")
+    save(store, trained[0])
+    assert (tmp_path / "model_direction_predictor").is_symlink()
+    assert any(p.name.endswith("-legacy") for p in (tmp_path / ".versions" / "direction_predictor").iterdir())
+
+
+@pytest.mark.parametrize(
+    "name, file, params",
+    [
+        ("direction_predictor", "model.json", {"n_estimators": 5}),
+        ("price_predictor", "model.pt", {"epochs": 1}),
+        ("risk_scorer", "model.pkl", {"n_estimators": 5}),
+        ("volatility_regressor", "config.json", {"n_estimators": 5}),
+    ],
+)
+def test_tampered_or_truncated_files_never_load_silently(tmp_path, small_table, name, file, params):
+    table, targets = small_table
+    trained = train_model(name, table, targets.horizon, params)
+    store = ModelStore(tmp_path)
+    store.save(trained.model, trained.config, {"training": trained.training})
+    path = tmp_path / f"model_{name}" / file
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelIntegrityError, match=f"{file} has SHA-256"):
+        store.load(name)
+    path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one flipped bit
+    with pytest.raises(ModelIntegrityError, match=file):
+        store.load(name)
+    path.write_bytes(data)
+    assert store.load(name).version == json.loads((tmp_path / f"model_{name}" / "metadata.json").read_text())["version"]
