@@ -23,8 +23,9 @@ def test_each_daily_tick_registers_the_sources_symbols_and_runs_them_all(tmp_pat
     monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(tmp_path / "csv"))
     with dg.instance_for_test() as instance:
         sync_symbols(instance, ["BTC-USDT"])  # a symbol the source no longer has
-        context = dg.build_schedule_context(instance=instance, resources=RESOURCES)
-        tick = defs.resolve_schedule_def("daily_refresh").evaluate_tick(context)
+        # Closed after use: the context enters its own instance, which must not outlive the test.
+        with dg.build_schedule_context(instance=instance, resources=RESOURCES) as context:
+            tick = defs.resolve_schedule_def("daily_refresh").evaluate_tick(context)
         (request,) = tick.run_requests
         assert instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name) == ["DOGE-USDT", "XRP-USDT"]
         assert all_symbols_tags(instance).items() <= request.tags.items()
