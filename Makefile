@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test ui bench drift-demo fetch clean
+.PHONY: install instance run test ui bench drift-demo fetch clean
 
 # Install once, again only when the dependencies change. The constraints file pins torch to
 # the version whose CPU build this project's machines offer (see README, "Installing").
@@ -18,14 +18,18 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # A project-local Dagster instance, so runs made here show up in `make ui` afterwards; its
-# settings come from config/dagster.yaml (copied again whenever that file changes).
+# settings come from config/dagster.yaml (copied again whenever that file changes). .env names
+# it for a plain shell in this folder: Dagster's CLI and `blofin` read .env where they start.
 $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
 	cp config/dagster.yaml $@
 
+instance: $(DAGSTER_HOME)/dagster.yaml
+	@grep -qs '^DAGSTER_HOME=' .env || echo "DAGSTER_HOME=$(DAGSTER_HOME)" >> .env
+
 # Every asset, every symbol, one run: the symbols are registered as partitions first, and
 # the range first...last of them covers them all.
-run: install $(DAGSTER_HOME)/dagster.yaml
+run: install instance
 	RANGE=$$($(BIN)/blofin symbols) && \
 	$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range "$$RANGE"
 	$(BIN)/blofin summary
@@ -33,7 +37,7 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 test: install
 	$(BIN)/python -m pytest
 
-ui: install $(DAGSTER_HOME)/dagster.yaml
+ui: install instance
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
 
 bench: install
@@ -49,4 +53,4 @@ fetch: install
 	$(BIN)/blofin fetch
 
 clean:
-	rm -rf $(VENV) .dagster_home .drift_demo .pytest_cache *.egg-info
+	rm -rf $(VENV) .dagster_home .drift_demo .pytest_cache *.egg-info .env

@@ -19,9 +19,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 
 def dagster_home() -> Path:
     return Path(os.environ.get("DAGSTER_HOME") or ".dagster_home").expanduser().absolute()
+
+
+def dagster_home_set() -> bool:
+    return bool(os.environ.get("DAGSTER_HOME"))
 
 
 def models_dir() -> Path:
@@ -65,3 +71,11 @@ def sensor_interval_seconds() -> int:
     if seconds < 1:
         raise ValueError(f"BLOFIN_SENSOR_INTERVAL must be at least 1 second, got {seconds}")
     return seconds
+
+
+def load_env_file(folder: str | Path = ".") -> None:
+    """Set the variables of ``folder/.env`` that are not set already, as Dagster's CLI does for
+    the folder it starts in (``make`` writes DAGSTER_HOME there)."""
+    for key, value in dotenv_values(Path(folder) / ".env").items():
+        if value is not None:
+            os.environ.setdefault(key, value)

@@ -36,7 +36,7 @@ def _start_worker(name: str, queue: str, config: Path, env: dict, log: Path) -> 
     # One process per worker (-c 1): two workers, two processes taking steps.
     command = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app", "-y", str(config),
                "--name", name, "--queue", queue, "--", "--concurrency", "1"]
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    return subprocess.Popen(command, cwd=log.parent, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
 
 
@@ -100,11 +100,11 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
             run_config = isolated_env / "small.yaml"
             run_config.write_text(SMALL)
             symbols = subprocess.run([str(BIN / "python"), "-m", "blofin_assets.cli", "symbols", "-c", str(run_config)],
-                                     cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+                                     cwd=isolated_env, env=env, capture_output=True, text=True, timeout=120)
             assert symbols.returncode == 0, symbols.stderr
             command = [str(BIN / "dagster"), "asset", "materialize", "--select", "*", "-m", "blofin_assets.celery_definitions",
                        "-c", str(config), "-c", str(run_config), "--partition-range", symbols.stdout.strip()]
-            done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+            done = subprocess.run(command, cwd=isolated_env, env=env, capture_output=True, text=True, timeout=900)
             assert done.returncode == 0, done.stderr[-4000:]
         finally:
             _stop(workers)

@@ -21,14 +21,16 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def materialize_like_make_run(env: dict, *options: str) -> subprocess.CompletedProcess:
-    """make run's two steps: register the source's symbols, then one run over their range."""
+    """make run's two steps: register the source's symbols, then one run over their range. (In
+    the test's own folder: a .env in the project folder would name the project's instance.)"""
+    cwd = Path(env["DAGSTER_HOME"]).parent
     symbols = subprocess.run(
-        [sys.executable, "-m", "blofin_assets.cli", "symbols", *options], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "blofin_assets.cli", "symbols", *options], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
     assert symbols.returncode == 0, symbols.stderr
     command = [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "blofin_assets.definitions", *options]
     command += ["--partition-range", symbols.stdout.strip()]
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.e2e

@@ -2,9 +2,8 @@
 added to the README without either fails this test."""
 
 import importlib
-import os
 import re
-import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +13,6 @@ import pytest
 import yaml
 
 from blofin_assets.definitions import RESOURCES, defs
-from blofin_assets.market.csv_files import write_candle_csv
-from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.ml.models import model_names
 from blofin_assets.storage.model_store import ModelStore
 
@@ -40,16 +37,19 @@ COVERED_BY = {
     "export BLOFIN_IO_DIR=/srv/blofin/io BLOFIN_MODELS_DIR=/srv/blofin/models": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
     "PATH=$PWD/.venv/bin:$PATH dagster-celery worker start -A dagster_celery.app -y config/celery.yaml --name worker-1 -- --concurrency 1": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
     ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.celery_definitions -c config/celery.yaml --partition-range BTC-USDT...SOL-USDT": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
+    ".venv/bin/blofin symbols": "test_celery_definitions::test_the_whole_graph_runs_on_two_celery_workers",
 }
-# Commands run by test_the_commands_run_here below.
+# Commands run by test_the_commands_run_here_as_printed_in_a_new_shell below.
 RUN_HERE = {
-    ".venv/bin/blofin symbols -c run.yaml",
-    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml --partition-range BTC-USDT...SOL-USDT",
-    "dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions",
+    ".venv/bin/dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions",
+    ".venv/bin/blofin write-candles --candles 1000 --out data/candles",
+    "export BLOFIN_CANDLES_DIR=$PWD/data/candles",
+    ".venv/bin/blofin symbols -c config/run.yaml",
+    ".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c config/run.yaml --partition-range BTC-USDT...SOL-USDT",
+    ".venv/bin/blofin write-candles --candles 1000 --symbol XRP-USDT --out data/candles",
+    ".venv/bin/dagster asset materialize --select 'candles*' --partition XRP-USDT -m blofin_assets.definitions -c config/run.yaml",
     ".venv/bin/blofin predict",
     ".venv/bin/blofin predict --symbol BTC-USDT",
-    ".venv/bin/blofin symbols",
-    ".venv/bin/dagster asset materialize --select 'candles*' --partition XRP-USDT -m blofin_assets.definitions",
 }
 # What the make targets run: the commands the tests above run.
 MAKE_RECIPES = {
@@ -109,63 +109,96 @@ def test_the_run_config_in_the_readme_is_valid():
     assert result  # raises DagsterInvalidConfigError, naming the key, when not
 
 
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess:
-    argv = shlex.split(command)
-    if argv[0].startswith(".venv/bin/"):
-        argv[0] = str(BIN / argv[0].removeprefix(".venv/bin/"))
-    elif argv[0] == "dagster":
-        argv[0] = str(BIN / "dagster")
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=900, env=os.environ.copy())
+def project_copy(root: Path) -> Path:
+    """The project folder as a user has it: its files, and .venv (this test's environment)."""
+    copy = root / "project"
+    copy.mkdir()
+    for name in ("Makefile", "pyproject.toml", "constraints.txt", "workspace.yaml", "README.md"):
+        shutil.copy(PROJECT_ROOT / name, copy / name)
+    shutil.copytree(PROJECT_ROOT / "config", copy / "config")
+    (copy / ".venv").symlink_to(Path(sys.prefix))
+    return copy
+
+
+def clean_env(home: Path) -> dict:
+    """A new shell's environment: no DAGSTER_HOME, no BLOFIN_* variable, no virtualenv on PATH."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+
+
+def shell(script: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-ec", script], cwd=cwd, env=clean_env(home), capture_output=True, text=True, timeout=900)
+
+
+def runnable_blocks() -> list[str]:
+    """The README's bash blocks made only of commands run here, in README order."""
+    runnable = []
+    for block in blocks("bash"):
+        lines = {re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines()} - {""}
+        if lines <= RUN_HERE:
+            runnable.append(block)
+    return runnable
+
+
+def make_run_recipe() -> str:
+    """`make run`'s commands, with the Makefile's $(BIN) and $$ as a shell reads them."""
+    return "\n".join(line.replace("$(BIN)", ".venv/bin").replace("$$", "$") for line in MAKE_RECIPES["run"])
+
+
+def test_every_command_run_here_is_in_a_block_made_only_of_such_commands():
+    covered = set()
+    for block in runnable_blocks():
+        covered |= {re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines()} - {""}
+    assert covered == RUN_HERE
 
 
 @pytest.mark.e2e
-def test_the_commands_run_here(isolated_env, monkeypatch):
-    # As a user would after `make run`: the same instance, models in ./models, candles from CSV.
-    work = isolated_env / "project"
-    work.mkdir()
-    monkeypatch.setenv("BLOFIN_MODELS_DIR", str(work / "models"))
-    monkeypatch.setenv("BLOFIN_CANDLES_DIR", str(work / "csv"))
-    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
-    write_candle_csv(SyntheticMarket(candles_per_symbol=700).generate(), work / "csv")
-    (work / "run.yaml").write_text(yaml.safe_dump({"ops": {"price_predictor": {"config": {"epochs": 5}}}}))
-    done = run(".venv/bin/blofin symbols -c run.yaml", work)
-    assert done.returncode == 0 and done.stdout == "BTC-USDT...SOL-USDT\n", done.stderr
-    done = run(".venv/bin/dagster asset materialize --select '*' -m blofin_assets.definitions -c run.yaml --partition-range BTC-USDT...SOL-USDT", work)
+def test_the_commands_run_here_as_printed_in_a_new_shell(isolated_env):
+    """After `make run` (its recipe, in a copy of the project folder), every README block of
+    commands runs as printed, each in a new shell with a clean environment; so does the
+    README's Python."""
+    home = isolated_env / "home"
+    home.mkdir()
+    project = project_copy(isolated_env)
+    done = shell("make instance", project, home)
+    assert done.returncode == 0, done.stderr
+    assert (project / ".env").read_text() == f"DAGSTER_HOME={project / '.dagster_home'}\n"
+    done = shell(make_run_recipe(), project, home)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "Held-out validation" in done.stdout
 
-    done = run("dagster asset materialize --select 'risk_scorer*' -m blofin_assets.definitions", work)
-    assert done.returncode == 0, done.stderr[-3000:]
-    with dg.DagsterInstance.get() as instance:
-        latest = instance.get_runs(limit=1)[0]
-        materialized = {r.asset_key.to_user_string() for r in instance.get_records_for_run(latest.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records}
-    assert {"risk_scorer", "risk_scorer_validation", "ensemble_config", "model_performance"} <= materialized
-    assert "direction_predictor" not in materialized
+    for block in runnable_blocks():
+        done = shell(block, project, home)
+        assert done.returncode == 0, f"{block}\n{done.stderr[-3000:]}"
+        if "--partition XRP-USDT" in block:
+            assert "added XRP-USDT" in done.stderr
+        if "blofin predict" in block:
+            assert '"ensemble"' in done.stdout and '"source": "synthetic' in done.stdout
 
-    for command in (".venv/bin/blofin predict", ".venv/bin/blofin predict --symbol BTC-USDT"):
-        done = run(command, work)
-        assert done.returncode == 0, done.stderr
-        assert '"ensemble"' in done.stdout
-
-    # The README's Python, as written, in that project folder.
-    monkeypatch.chdir(work)
-    namespace: dict = {}
-    for code in blocks("python"):
-        exec(compile(code, "README.md", "exec"), namespace)
-    assert set(namespace["ensemble"].members) == set(model_names())
-
-    # A new symbol's CSV file: registered, computed alone, and every model retrained on all four.
-    write_candle_csv(SyntheticMarket(symbols=("XRP-USDT",), candles_per_symbol=700).generate(), work / "csv")
-    done = run(".venv/bin/blofin symbols", work)
-    assert done.returncode == 0 and done.stdout == "BTC-USDT...XRP-USDT\n", done.stderr
-    done = run(".venv/bin/dagster asset materialize --select 'candles*' --partition XRP-USDT -m blofin_assets.definitions", work)
-    assert done.returncode == 0, done.stderr[-3000:]
-    with dg.DagsterInstance.get() as instance:
-        for asset in ("candles", "features", "targets"):
-            partitions = [r.partition_key for r in instance.fetch_materializations(dg.AssetKey(asset), limit=100).records]
-            assert sorted(partitions) == ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"]  # each once
+    with dg.DagsterInstance.from_config(str(project / ".dagster_home")) as instance:
+        runs = instance.get_runs()
+        assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs) and len(runs) >= 5
+        # The README's run on CSV files registered XRP-USDT and computed it once, alone.
+        materialized = [r.partition_key for r in instance.fetch_materializations(dg.AssetKey("candles"), limit=100).records]
+        assert materialized.count("XRP-USDT") == 1
     for name in model_names():
-        window = ModelStore(work / "models").load(name).metadata["training"]["data_window"]
-        assert sorted(window["symbols"]) == ["BTC-USDT", "ETH-USDT", "SOL-USDT", "XRP-USDT"]
+        assert ModelStore(project / "models").load(name).metadata["training"]["n_train"] > 0
+
+    # The README's Python, as written, in that folder and a clean environment.
+    script = project / "readme_snippet.py"
+    script.write_text("\n".join(blocks("python")) + "\nassert set(ensemble.members) == set(" + repr(set(model_names())) + ")\n")
+    done = shell(".venv/bin/python readme_snippet.py", project, home)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.e2e
+def test_outside_the_project_folder_the_error_names_the_instance_and_what_to_set(isolated_env):
+    elsewhere = isolated_env / "elsewhere"
+    elsewhere.mkdir()
+    dagster = Path(sys.prefix) / "bin" / "dagster"
+    done = shell(f"{dagster} asset materialize --select 'risk_scorer*' -m blofin_assets.definitions", elsewhere, elsewhere)
+    assert done.returncode != 0
+    assert "no symbol partitions are registered in a temporary Dagster instance" in done.stdout + done.stderr
+    assert "export DAGSTER_HOME=" in done.stdout + done.stderr
 
 
 def test_the_readme_names_every_config_field():

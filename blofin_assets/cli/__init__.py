@@ -5,8 +5,11 @@
     blofin summary      the latest run's metrics beside their baselines
     blofin fetch        candles from BloFin (or another ccxt exchange) into CSV files
     blofin drift-demo   the monitoring loop on the embedded data
+    blofin write-candles  the embedded market as CSV files (to try the CSV path)
 
-(``python -m blofin_assets.cli <command>`` is the same.)
+(``python -m blofin_assets.cli <command>`` is the same.) Like Dagster's own CLI, it reads a
+``.env`` file in the folder it runs in (``make`` writes one with the project's DAGSTER_HOME);
+variables already set win.
 """
 
 from __future__ import annotations
@@ -14,17 +17,21 @@ from __future__ import annotations
 import importlib
 import sys
 
+from blofin_assets.settings import load_env_file
+
 COMMANDS = {
     "symbols": "blofin_assets.cli.symbols",
     "predict": "blofin_assets.cli.predict",
     "summary": "blofin_assets.cli.summary",
     "fetch": "blofin_assets.cli.fetch",
     "drift-demo": "blofin_assets.cli.drift_demo",
+    "write-candles": "blofin_assets.cli.write_candles",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    load_env_file()
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         print(__doc__, file=sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
         if argv and argv[0] not in ("-h", "--help"):

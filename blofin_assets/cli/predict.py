@@ -4,9 +4,10 @@ as JSON on stdout.
     blofin predict                      # every symbol
     blofin predict --symbol BTC-USDT    # one (repeat --symbol for more)
 
-Candles come from $BLOFIN_CANDLES_DIR (or --candles-dir), else the embedded synthetic market;
-models and the ensemble from $BLOFIN_MODELS_DIR (or --models-dir). The ensemble refuses to
-run on models that changed since it was built.
+Candles come from the candle source a run would use: the run config's (-c, as `dagster asset
+materialize -c` takes it), else $BLOFIN_CANDLES_DIR (or --candles-dir), else the embedded
+synthetic market; models and the ensemble from $BLOFIN_MODELS_DIR (or --models-dir). The
+ensemble refuses to run on models that changed since it was built.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import sys
 from datetime import datetime, timezone
 
 from blofin_assets import settings
-from blofin_assets.market.schema import CandleDataError
-from blofin_assets.market.sources import make_source
+from blofin_assets.cli.symbols import candle_source
+from blofin_assets.market.sources.exchange import ExchangeFetchError
 from blofin_assets.ml.ensemble import EnsembleVersionError
 from blofin_assets.serving.newest import newest_signals
 from blofin_assets.storage.ensemble_store import EnsembleStore
@@ -32,20 +33,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--symbol", action="append", help="symbol to predict (repeatable); default: all")
     parser.add_argument("--models-dir", help="default: $BLOFIN_MODELS_DIR or ./models")
     parser.add_argument("--candles-dir", help="default: $BLOFIN_CANDLES_DIR, else the synthetic market")
+    parser.add_argument("-c", "--config", help="run config YAML whose candle_source settings to use")
     args = parser.parse_args(argv)
 
     store = ModelStore(args.models_dir or settings.models_dir())
     try:
         ensemble = EnsembleStore(store).load()
-        source = make_source(args.candles_dir or settings.candles_dir())
+        source = candle_source(args.config, args.candles_dir)
         predictions = newest_signals(ensemble, source, args.symbol)
-    except (FileNotFoundError, ModelNotFoundError, EnsembleVersionError, ModelIntegrityError, CandleDataError) as exc:
+    except (OSError, ValueError, ExchangeFetchError, ModelNotFoundError, EnsembleVersionError, ModelIntegrityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
         json.dumps(
             {
                 "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "source": source.describe(),
                 "models_dir": str(store.root),
                 "ensemble_type": ensemble.ensemble_type,
                 "model_versions": ensemble.versions,

@@ -13,11 +13,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-import dagster as dg
 import yaml
 
+from blofin_assets.defs.instance import project_instance
 from blofin_assets.defs.partitions import symbol_range, sync_symbols
 from blofin_assets.defs.resources import CandleSourceResource
+from blofin_assets.market.sources import CandleSource
+
+
+def candle_source(config_path: str | None, candles_dir: str | None = None) -> CandleSource:
+    """The candle source a run with the run config at ``config_path`` would use (``candles_dir``
+    overrides its folder)."""
+    run_config = None
+    if config_path:
+        with open(config_path) as handle:
+            run_config = yaml.safe_load(handle)
+    resource = CandleSourceResource.from_run_config(run_config)
+    return resource.model_copy(update={"candles_dir": candles_dir}).source() if candles_dir else resource.source()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,15 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-c", "--config", help="run config YAML whose candle_source settings to use")
     args = parser.parse_args(argv)
     try:
-        run_config = None
-        if args.config:
-            with open(args.config) as handle:
-                run_config = yaml.safe_load(handle)
-        symbols = CandleSourceResource.from_run_config(run_config).source().offered_symbols()
-    except (OSError, ValueError) as error:
+        symbols = candle_source(args.config).offered_symbols()
+        instance = project_instance()
+    except (OSError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    with dg.DagsterInstance.get() as instance:
+    with instance:
         added, removed = sync_symbols(instance, symbols)
         first, last = symbol_range(instance)
     print(

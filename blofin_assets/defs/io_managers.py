@@ -19,6 +19,7 @@ import pandas as pd
 from upath import UPath
 
 from blofin_assets import settings
+from blofin_assets.defs.partitions import describe_instance, no_symbols_message
 from blofin_assets.ml.dataset import TargetSet
 from blofin_assets.storage.files import write_bytes_atomic
 
@@ -64,17 +65,16 @@ class SymbolPartitionIOManager(dg.ConfigurableIOManager):
         key = context.asset_key
         symbols = sorted(context.asset_partition_keys)
         if not symbols:
-            raise ValueError(
-                f"{key.to_user_string()}: no symbol partitions are registered; run `blofin symbols`"
-            )
+            raise ValueError(f"{key.to_user_string()}: {no_symbols_message(context.instance)}")
         parts = []
         for symbol in symbols:
             path = self._path(key, symbol)
             if not path.exists():
                 raise FileNotFoundError(
-                    f"{key.to_user_string()} has not been materialized for symbol {symbol} (no {path}): "
-                    f"materialize it first, e.g. dagster asset materialize --select {key.to_user_string()} "
-                    f"--partition {symbol} -m blofin_assets.definitions"
+                    f"{key.to_user_string()} has not been materialized for symbol {symbol} in "
+                    f"{describe_instance(context.instance)} (no {path}): materialize it first, e.g. "
+                    f"dagster asset materialize --select {key.to_user_string()} --partition {symbol} "
+                    "-m blofin_assets.definitions"
                 )
             parts.append(pickle.loads(path.read_bytes()))
         return pool(parts)

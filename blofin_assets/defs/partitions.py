@@ -11,12 +11,15 @@ partition.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import dagster as dg
 
 from blofin_assets.market.sources import CandleSource
 
 SYMBOL_PARTITIONS = dg.DynamicPartitionsDefinition(name="symbol")
+# Dagster's CLI names the throwaway instance it makes without DAGSTER_HOME with this prefix.
+TEMPORARY_HOME_PREFIX = ".tmp_dagster_home_"
 
 # A range of symbols runs as one run: a run per symbol would re-import torch, pandas and
 # sklearn each time (~5 s) for features that take well under a second per symbol.
@@ -43,14 +46,30 @@ def sync_symbols(instance: dg.DagsterInstance, symbols: list[str]) -> tuple[list
     return added, removed
 
 
+def describe_instance(instance: dg.DagsterInstance) -> str:
+    """Which instance this is, in words a user can act on: a temporary one means DAGSTER_HOME
+    was not set (Dagster's CLI reads it from .env in the folder it runs in)."""
+    root = instance.root_directory
+    if instance.is_ephemeral or not root or Path(root).name.startswith(TEMPORARY_HOME_PREFIX):
+        return (
+            "a temporary Dagster instance (DAGSTER_HOME is not set: run from the project folder, whose .env "
+            "`make run` writes, or export DAGSTER_HOME=<project>/.dagster_home)"
+        )
+    return f"the Dagster instance in {root}"
+
+
+def no_symbols_message(instance: dg.DagsterInstance) -> str:
+    return (
+        f"no symbol partitions are registered in {describe_instance(instance)}: run `blofin symbols` "
+        "(make run does) to register the source's symbols"
+    )
+
+
 def symbol_range(instance: dg.DagsterInstance) -> tuple[str, str]:
     """First and last registered symbol: the range that covers them all."""
     symbols = instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
     if not symbols:
-        raise ValueError(
-            "no symbol partitions are registered in this Dagster instance: run "
-            "`blofin symbols` (make run does) to register the source's symbols"
-        )
+        raise ValueError(no_symbols_message(instance))
     return symbols[0], symbols[-1]
 
 

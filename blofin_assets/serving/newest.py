@@ -42,8 +42,13 @@ def predict_newest(ensemble: EnsemblePredictor, rows: pd.DataFrame) -> list[dict
 
 
 def newest_signals(ensemble: EnsemblePredictor, source: CandleSource, symbols: list[str] | None = None) -> list[dict]:
-    """Signals for the newest candle of ``symbols`` (default: all) of ``source``."""
-    candles = source.load(symbols or source.offered_symbols())
+    """Signals for the newest candle of ``symbols`` (default: all) of ``source``; a symbol the
+    source does not offer is refused, never invented."""
+    offered = source.offered_symbols()
+    unknown = [s for s in symbols or [] if s not in offered]
+    if unknown:
+        raise CandleDataError(f"{source.describe()}: unknown symbol(s) {unknown}; available: {offered}")
+    candles = source.load(symbols or offered)
     rows = newest_rows(compute_features(candles), symbols)
     if rows.empty:
         raise CandleDataError("too few candles to compute features (each symbol needs more than 100)")

@@ -12,7 +12,7 @@ import yaml
 from blofin_assets.definitions import defs
 from blofin_assets.storage.model_store import ModelStore
 from blofin_assets.defs.partitions import SYMBOL_PARTITIONS, all_symbols_tags, symbol_range, sync_symbols
-from blofin_assets_tests.conftest import PROJECT_ROOT, materialize_every_symbol, project_resources
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
 
 DATA = ["candles", "features", "targets"]
 
@@ -91,7 +91,7 @@ def test_two_symbols_materialize_side_by_side_in_two_processes(isolated_env):
         subprocess.Popen(
             [str(dagster), "asset", "materialize", "--select", ",".join(DATA), "--partition", symbol,
              "-m", "blofin_assets.definitions", "-c", str(config)],
-            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=isolated_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         for symbol in ("BTC-USDT", "ETH-USDT")
     ]

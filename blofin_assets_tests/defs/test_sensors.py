@@ -36,7 +36,7 @@ def test_the_daemon_runs_the_sensor_and_the_retraining_run_succeeds(isolated_env
         with open(log_path, "w") as log:
             daemon = subprocess.Popen(
                 [str(DAEMON), "run", "-m", "blofin_assets.definitions"],
-                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=isolated_env, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         try:
             succeeded = None
