@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install instance run test ui bench drift-demo fetch clean
+.PHONY: install instance run test ui serve bench drift-demo fetch clean
 
 # Install once, again only when the dependencies change. The constraints file pins torch to
 # the version whose CPU build this project's machines offer (see README, "Installing").
@@ -40,9 +40,14 @@ test: install
 ui: install instance
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
 
+# The signals over HTTP on 127.0.0.1:8000, from the models `make run` trained.
+serve: install instance
+	$(BIN)/blofin serve
+
 bench: install
 	$(BIN)/python -m benchmarks.graph
 	$(BIN)/python -m benchmarks.predict
+	$(BIN)/python -m benchmarks.live
 
 # The monitoring loop on the embedded data: drift, the sensor, champion vs challenger.
 drift-demo: install

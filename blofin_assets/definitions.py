@@ -4,10 +4,10 @@ import dagster as dg
 
 from blofin_assets.defs.assets import graph_assets
 from blofin_assets.defs.io_managers import SymbolPartitionIOManager
-from blofin_assets.defs.jobs import daily_refresh_job
+from blofin_assets.defs.jobs import daily_refresh_job, hourly_predictions_job
 from blofin_assets.defs.partitions import SINGLE_RUN, SYMBOL_IO_MANAGER
 from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
-from blofin_assets.defs.schedules import build_daily_refresh
+from blofin_assets.defs.schedules import build_daily_refresh, build_hourly_predictions
 from blofin_assets.defs.sensors import build_drift_sensor
 from blofin_assets.ml.models import MODEL_CLASSES
 
@@ -39,8 +39,8 @@ def build_definitions(executor: dg.ExecutorDefinition, resources: dict = RESOURC
     assets = dg.map_asset_specs(_owned, graph_assets(model_classes))
     return dg.Definitions(
         assets=[_one_run_per_range(a) for a in assets],
-        jobs=[daily_refresh_job],
-        schedules=[build_daily_refresh()],
+        jobs=[daily_refresh_job, hourly_predictions_job],
+        schedules=[build_daily_refresh(), build_hourly_predictions()],
         sensors=[build_drift_sensor(tuple(MODEL_CLASSES))],
         resources=resources,
         executor=executor,

@@ -9,6 +9,7 @@ BLOFIN_IO_DIR       per-symbol outputs; with the    default: $DAGSTER_HOME/stora
                     Celery executor every output (a folder all workers share, or a URL
                     such as s3://bucket/prefix)
 BLOFIN_DAILY_CRON   when daily_refresh runs (UTC)   default: 15 0 * * *
+BLOFIN_HOURLY_CRON  when hourly_predictions runs    default: 5 * * * *
 BLOFIN_SENSOR_INTERVAL  seconds between drift_sensor evaluations   default: 60
 Read at call time, so a run sees the environment it runs in (the schedule's cron and the
 sensor's interval when the definitions load: Dagster fixes both there).
@@ -60,6 +61,10 @@ def exchange_candles_dir() -> Path:
 
 def daily_cron() -> str:
     return os.environ.get("BLOFIN_DAILY_CRON") or "15 0 * * *"
+
+
+def hourly_cron() -> str:
+    return os.environ.get("BLOFIN_HOURLY_CRON") or "5 * * * *"
 
 
 def sensor_interval_seconds() -> int:

@@ -24,7 +24,7 @@ def test_the_graph_benchmark_reports_time_and_memory_per_asset():
     assert done.returncode == 0, done.stderr[-3000:]
     (result,) = last_json(done.stdout)["results"]
     assert result["success"] and result["total_candles"] == 3000
-    assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 20
+    assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 22
     assert result["peak_rss_mb"] > 0 and all(v > 0 for v in result["asset_peak_rss_mb"].values() if v is not None)
     assert "candles" in done.stdout and "MB" in done.stdout
 
@@ -39,6 +39,18 @@ def test_the_prediction_benchmark_reports_latency_and_throughput():
     figures = last_json(done.stdout)
     assert figures["calls"] == 1000 and 0 < figures["single_row_ms"]["p50"] <= figures["single_row_ms"]["p99"]
     assert figures["batch_rows_per_second"] > 0 and len(figures["member_p50_ms"]) == 5
+
+
+@pytest.mark.e2e
+def test_the_live_benchmark_reports_the_hourly_run_and_the_service_latency():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.live", "--symbols", "3", "--candles", "500", "--requests", "50"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = last_json(done.stdout)
+    assert figures["symbols"] == 3 and figures["hourly_run_seconds"] > 0
+    assert 0 < figures["service_ms"]["p50"] <= figures["service_ms"]["p99"] and figures["requests"] == 50
 
 
 @pytest.mark.e2e

@@ -16,6 +16,8 @@ EXPECTED_ASSETS = {
     "performance_history",
     "feature_drift",
     "drift_decisions",
+    "predictions",
+    "prediction_outcomes",
 }
 
 
@@ -42,6 +44,9 @@ def test_lineage_runs_from_candles_to_the_ensemble():
     assert parents("model_comparison") == {f"{name}_validation" for name in model_names()}
     assert "model_comparison" in parents("ensemble_config")
     assert parents("signal_backtest") == {"ensemble_config", "features", "targets"}
+    assert parents("predictions") == {"features", "ensemble_config"}
+    assert parents("prediction_outcomes") == {"features", "targets", "predictions"}
+    assert "prediction_outcomes" in parents("drift_decisions")
 
 
 def test_every_validation_carries_a_blocking_leakage_check():
@@ -63,6 +68,7 @@ def test_the_sensor_watches_drift_decisions_and_can_retrain_every_model():
     assert {k.to_user_string() for k in graph.get(dg.AssetKey("drift_decisions")).parent_keys} == {
         "model_performance",
         "feature_drift",
+        "prediction_outcomes",
     }
     (target,) = sensor.targets
     job = defs.resolve_job_def(target.job_name)
@@ -80,4 +86,4 @@ def test_every_asset_reads_well_in_the_graph():
         assert spec.owners == ["team:blofin-ml"] and spec.tags["stage"] == node.group_name
         assert node.kinds, key
         groups.add(node.group_name)
-    assert groups == {"data", "features", "training", "evaluation", "ensemble", "monitoring"}
+    assert groups == {"data", "features", "training", "evaluation", "ensemble", "live", "monitoring"}

@@ -12,7 +12,7 @@ from blofin_assets.definitions import build_definitions
 from blofin_assets.defs.resources import CandleSourceResource
 from blofin_assets.ml.models import register_model, unregister_model
 from blofin_assets.serving.api import load_model
-from blofin_assets.serving.newest import newest_signals
+from blofin_assets.serving.signals import newest_signals
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.model_store import ModelStore
 from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
@@ -74,7 +74,7 @@ def test_the_whole_graph_picks_it_up(definitions, isolated_env, capsys):
     output = load_model("trend_follower", models.root).predict(row)
     assert output["trend"] in ("UP", "DOWN") and 0.5 <= output["confidence"] <= 1
     source = CandleSourceResource.from_run_config(SMALL).source()
-    (newest, _) = newest_signals(EnsembleStore(models).load(), source)
+    newest = newest_signals(EnsembleStore(models).load(), source, horizon=5, origin="test").payloads[0]
     assert set(newest["models"]["trend_follower"]) == {"trend", "confidence"}
 
     assert summary.main([]) == 0

@@ -1,7 +1,8 @@
 """The command-line programs, one module each, behind one command:
 
     blofin symbols      register the candle source's symbols as partitions; print their range
-    blofin predict      signals for the newest candle of each symbol (JSON)
+    blofin predict      signals for the newest candle of each symbol (JSON), recorded
+    blofin serve        the signals over HTTP on loopback, recorded
     blofin summary      the latest run's metrics beside their baselines
     blofin fetch        candles from BloFin (or another ccxt exchange) into CSV files
     blofin drift-demo   the monitoring loop on the embedded data
@@ -22,6 +23,7 @@ from blofin_assets.settings import load_env_file
 COMMANDS = {
     "symbols": "blofin_assets.cli.symbols",
     "predict": "blofin_assets.cli.predict",
+    "serve": "blofin_assets.cli.serve",
     "summary": "blofin_assets.cli.summary",
     "fetch": "blofin_assets.cli.fetch",
     "drift-demo": "blofin_assets.cli.drift_demo",

@@ -1,5 +1,5 @@
 """Predict for the newest candle of each symbol: every model's output and the ensemble signal,
-as JSON on stdout.
+as JSON on stdout, recorded in the results database's ml_predictions.
 
     blofin predict                      # every symbol
     blofin predict --symbol BTC-USDT    # one (repeat --symbol for more)
@@ -21,9 +21,11 @@ from blofin_assets import settings
 from blofin_assets.cli.symbols import candle_source
 from blofin_assets.market.sources.exchange import ExchangeFetchError
 from blofin_assets.ml.ensemble import EnsembleVersionError
-from blofin_assets.serving.newest import newest_signals
+from blofin_assets.serving.signals import newest_signals
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.model_store import ModelIntegrityError, ModelNotFoundError, ModelStore
+from blofin_assets.storage.predictions import record_predictions
+from blofin_assets.storage.results import ResultsDB
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,9 +40,15 @@ def main(argv: list[str] | None = None) -> int:
 
     store = ModelStore(args.models_dir or settings.models_dir())
     try:
-        ensemble = EnsembleStore(store).load()
+        saved = EnsembleStore(store)
+        ensemble = saved.load()
         source = candle_source(args.config, args.candles_dir)
-        predictions = newest_signals(ensemble, source, args.symbol)
+        signals = newest_signals(ensemble, source, args.symbol, horizon=int(saved.read_config()["horizon"]), origin="predict command")
+        db = ResultsDB(settings.db_url())
+        try:
+            record_predictions(db, signals.records)
+        finally:
+            db.dispose()
     except (OSError, ValueError, ExchangeFetchError, ModelNotFoundError, EnsembleVersionError, ModelIntegrityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -51,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                 "source": source.describe(),
                 "models_dir": str(store.root),
                 "ensemble_type": ensemble.ensemble_type,
+                "ensemble_version": ensemble.version_,
                 "model_versions": ensemble.versions,
-                "predictions": predictions,
+                "predictions": signals.payloads,
             },
             indent=2,
         )

@@ -47,6 +47,27 @@ def ensemble_line(config: dict) -> str:
     )
 
 
+def live_lines(rows: list[dict]) -> list[str] | None:
+    """The live record of the run (prediction_outcomes): outcomes so far beside validation."""
+    for row in rows:
+        data = json.loads(row["metrics_json"])
+        if "live_record" not in data:
+            continue
+        judged = data["live_record"]
+        lines = [f"Live record: {data['recorded']} signal(s) recorded in ml_predictions"]
+        scored = {name: j for name, j in judged.items() if j["n"]}
+        if not scored:
+            pending = sum(j["pending"] for j in judged.values())
+            return [lines[0] + f"; no outcomes yet ({pending} waiting for their horizon to pass)"]
+        for name, j in scored.items():
+            lines.append(
+                f"  {name:22s} {j['metric']} {fmt(j['live'])} over {j['n']} outcome(s), baseline {fmt(j['baseline'])}, "
+                f"validation {fmt(j['validation'])}; {j['pending']} pending"
+            )
+        return lines
+    return None
+
+
 def monitoring_line(log: list[dict]) -> str | None:
     """What the newest monitoring run decided (drift_decisions), from the retrain log."""
     decisions = [e for e in log if e["decision"] in ("no_retrain", "retrain_requested")]
@@ -87,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + ensemble_line(EnsembleStore(ModelStore(settings.models_dir())).read_config()))
     except FileNotFoundError:
         pass  # no ensemble built yet
+    live = live_lines(rows)
+    if live:
+        print("\n" + "\n".join(live))
     monitoring = monitoring_line(read_retrain_log(settings.models_dir()))
     if monitoring:
         print("\n" + monitoring)

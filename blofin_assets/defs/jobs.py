@@ -7,3 +7,9 @@ daily_refresh_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("candles", "features", "targets") | dg.AssetSelection.groups("monitoring"),
     description="Refresh candles, features and targets, score the current models and measure drift.",
 )
+
+hourly_predictions_job = dg.define_asset_job(
+    "hourly_predictions_job",
+    selection=dg.AssetSelection.assets("candles", "features", "predictions"),
+    description="New candles and features, then the current models' signals for each symbol's newest candle (no training).",
+)

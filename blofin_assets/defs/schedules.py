@@ -1,5 +1,6 @@
-"""The daily schedule. Its cron comes from $BLOFIN_DAILY_CRON (default 00:15 UTC every day),
-read when the definitions load.
+"""The schedules: daily_refresh (new candles and monitoring; cron $BLOFIN_DAILY_CRON, default
+00:15 UTC) and hourly_predictions (new candles and the current models' signals; cron
+$BLOFIN_HOURLY_CRON, default five past every hour), read when the definitions load.
 
 Each tick first makes the symbol partitions the symbols the configured candle source offers,
 then asks for one run over all of them.
@@ -8,7 +9,7 @@ then asks for one run over all of them.
 import dagster as dg
 
 from blofin_assets import settings
-from blofin_assets.defs.jobs import daily_refresh_job
+from blofin_assets.defs.jobs import daily_refresh_job, hourly_predictions_job
 from blofin_assets.defs.partitions import register_symbols
 from blofin_assets.defs.resources import CandleSourceResource
 
@@ -26,3 +27,18 @@ def build_daily_refresh() -> dg.ScheduleDefinition:
         return dg.RunRequest(tags=register_symbols(context.instance, candle_source.source()))
 
     return daily_refresh
+
+
+def build_hourly_predictions() -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="hourly_predictions",
+        job=hourly_predictions_job,
+        cron_schedule=settings.hourly_cron(),
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Hourly: new candles and features, and every model's signal for each symbol's newest candle, recorded.",
+    )
+    def hourly_predictions(context: dg.ScheduleEvaluationContext, candle_source: CandleSourceResource) -> dg.RunRequest:
+        return dg.RunRequest(tags=register_symbols(context.instance, candle_source.source()))
+
+    return hourly_predictions

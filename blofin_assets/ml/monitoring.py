@@ -105,9 +105,34 @@ def severity(value: float, threshold: float) -> str:
     return "ERROR" if threshold <= 0 or value > 2.0 * threshold else "WARN"
 
 
-def decide(performance: dict, drift: dict) -> dict:
-    """Whether a model should be retrained, and why (from the flags of the two measurements)."""
+def decide(performance: dict, drift: dict, live: dict | None = None) -> dict:
+    """Whether a model should be retrained, and why: its live record (the primary evidence:
+    recorded signals judged by what followed, or before the labels the estimate from calibrated
+    probabilities), today's re-scoring on the newest labelled candles, and feature drift. Each
+    reason says which measurement triggered."""
     reasons = []
+    live = live or {}
+    if live.get("dropped"):
+        reasons.append(
+            {
+                "reason": "live_performance",
+                "metric": f"live {live['metric']} over {live['n']} outcomes",
+                "baseline": live["reference"],
+                "current": live["current"],
+                "severity": severity(live["drop"], live["max_drop"]),
+            }
+        )
+    estimate = live.get("estimate") or {}
+    if estimate.get("dropped"):
+        reasons.append(
+            {
+                "reason": "estimated_performance",
+                "metric": f"expected accuracy of {live['pending']} pending predictions",
+                "baseline": estimate["validation_accuracy"],
+                "current": estimate["expected_accuracy"],
+                "severity": severity(estimate["drop"], live["max_drop"]),
+            }
+        )
     if performance.get("dropped"):
         max_drop = performance["max_drop"]
         reasons.append(
@@ -135,5 +160,6 @@ def decide(performance: dict, drift: dict) -> dict:
         "retrain": bool(reasons),
         "reasons": reasons,
         "drop": performance.get("drop"),
+        "live_drop": live.get("drop"),
         "drifted_share": drift.get("drifted_share"),
     }

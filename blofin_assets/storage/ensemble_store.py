@@ -1,13 +1,17 @@
 """The ensemble's files, beside the models: ``<models>/ensemble/config.json`` (type, members with
-their weights and the model versions they were built on, the evaluation) and the stacking
-meta-learner, named by its content so a config never points at a file another save rewrites.
+their weights and the model versions they were built on, the evaluation), the stacking
+meta-learner and the applicability gate (plain arrays, ``.npz``), each named by its content so a
+config never points at a file another save rewrites.
 
 Loading refuses when a member's current version in the model store differs from the one the
-ensemble was built on.
+ensemble was built on. The ensemble's version is a digest of its config.json: it changes with
+any member version, weight, type, meta-learner or gate.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import pickle
@@ -15,8 +19,11 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
+
+from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, stacking_features
-from blofin_assets.storage.files import sha256_file, write_json
+from blofin_assets.storage.files import sha256_file, write_bytes_atomic, write_json
 from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore, utc_now
 
 CONFIG_FILE = "config.json"
@@ -57,10 +64,20 @@ class EnsembleStore:
             ],
             "stacking_features": ensemble.stacking_features_ or None,
             "meta_learner": self._save_meta(ensemble.meta_learner_) if ensemble.meta_learner_ is not None else None,
+            "applicability_gate": self._save_gate(ensemble.gate_) if ensemble.gate_ is not None else None,
         }
         write_json(self.folder / CONFIG_FILE, config)  # last: readers see the old config or the new one
-        self._prune_meta(config["meta_learner"])
+        self._prune({"meta_learner-*.pkl": config["meta_learner"], "applicability-*.npz": config["applicability_gate"]})
         return self.folder / CONFIG_FILE
+
+    def _save_gate(self, gate: ApplicabilityGate) -> dict:
+        buffer = io.BytesIO()
+        np.savez(buffer, **gate.to_arrays())
+        data = buffer.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"applicability-{digest[:16]}.npz"
+        write_bytes_atomic(self.folder / name, data)
+        return {"file": name, "sha256": digest}
 
     def _save_meta(self, meta_learner) -> dict:
         tmp = self.folder / f".meta_learner.{uuid.uuid4().hex}.tmp"
@@ -73,23 +90,40 @@ class EnsembleStore:
         os.replace(tmp, self.folder / name)
         return {"file": name, "sha256": digest}
 
-    def _prune_meta(self, current: dict | None) -> None:
-        keep = current["file"] if current else None
-        for path in self.folder.glob("meta_learner-*.pkl"):
-            if path.name != keep and time.time() - path.stat().st_mtime > STALE_META_SECONDS:
-                path.unlink(missing_ok=True)
+    def _prune(self, current: dict[str, dict | None]) -> None:
+        """Remove content-named files no config has named for a while."""
+        for pattern, record in current.items():
+            keep = record["file"] if record else None
+            for path in self.folder.glob(pattern):
+                if path.name != keep and time.time() - path.stat().st_mtime > STALE_META_SECONDS:
+                    path.unlink(missing_ok=True)
+
+    def _checked(self, record: dict, what: str) -> Path:
+        path = self.folder / record["file"]
+        if not path.is_file() or sha256_file(path) != record["sha256"]:
+            raise ModelIntegrityError(f"ensemble {what} {path} is missing or does not match its recorded SHA-256")
+        return path
 
     def read_config(self) -> dict:
+        return json.loads(self._config_bytes())
+
+    def _config_bytes(self) -> bytes:
         path = self.folder / CONFIG_FILE
         if not path.exists():
             raise FileNotFoundError(f"no ensemble config at {path}: materialize the 'ensemble_config' asset first")
-        return json.loads(path.read_text())
+        return path.read_bytes()
+
+    def version(self) -> str:
+        """The saved ensemble's version: a digest of its config."""
+        return hashlib.sha256(self._config_bytes()).hexdigest()[:16]
 
     def load(self, ensemble_type: str | None = None) -> EnsemblePredictor:
         """The saved ensemble (its chosen type, or ``ensemble_type``) over the CURRENT models;
         refuses if any member's version differs from the one the ensemble was built on."""
-        config = self.read_config()
+        raw = self._config_bytes()
+        config = json.loads(raw)
         ensemble = EnsemblePredictor(ensemble_type or config["ensemble_type"])
+        ensemble.version_ = hashlib.sha256(raw).hexdigest()[:16]
         for member in config["members"]:
             stored = self.models.load(member["name"])
             if member["version"] is not None and stored.version != member["version"]:
@@ -98,11 +132,13 @@ class EnsembleStore:
                     f"model is version {stored.version}; rebuild the ensemble (materialize 'ensemble_config')"
                 )
             ensemble.add_model(stored.model, member["weight"], stored.version)
+        gate = config.get("applicability_gate")
+        if gate:
+            with np.load(self._checked(gate, "applicability gate"), allow_pickle=False) as arrays:
+                ensemble.gate_ = ApplicabilityGate.from_arrays(arrays)
         meta = config.get("meta_learner")
         if meta:
-            path = self.folder / meta["file"]
-            if sha256_file(path) != meta["sha256"]:
-                raise ModelIntegrityError(f"ensemble meta-learner {path} does not match its recorded SHA-256")
+            path = self._checked(meta, "meta-learner")
             with open(path, "rb") as fh:
                 ensemble.meta_learner_ = pickle.load(fh)
             ensemble.stacking_features_ = config.get("stacking_features") or stacking_features(ensemble.members.values())

@@ -1,5 +1,5 @@
-"""The results database: one row per model per validation run in ``ml_model_results``, and every
-retraining decision in ``retrain_events``.
+"""The results database: one row per model per validation run in ``ml_model_results``, every
+retraining decision in ``retrain_events``, and every signal given in ``ml_predictions``.
 
 Any SQLAlchemy URL works (SQLite by default, PostgreSQL with ``postgresql+psycopg://``). The
 tables are created on first use. Each write is one transaction.
@@ -58,6 +58,28 @@ retrain_events = sa.Table(
     sa.Column("severity", sa.String(16)),
     sa.Column("details_json", sa.Text),
 )
+
+# Every signal given (see storage/predictions.py): one row per symbol, candle, model and version.
+ml_predictions = sa.Table(
+    "ml_predictions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("symbol", sa.String(64), nullable=False),
+    sa.Column("candle_time", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("model_name", sa.String(64), nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("horizon", sa.Integer, nullable=False),
+    sa.Column("prediction", sa.Float),  # class index or value; 1 = UP for the ensemble
+    sa.Column("p_up", sa.Float),
+    sa.Column("confidence", sa.Float),
+    sa.Column("abstain", sa.Boolean, nullable=False, default=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("output_json", sa.Text, nullable=False),  # the output as the API gives it
+    sa.Column("source", sa.String(32), nullable=False),  # predictions asset, service, ...
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("symbol", "candle_time", "model_name", "model_version", name="uq_ml_predictions_signal"),
+)
+sa.Index("ix_ml_predictions_model_time", ml_predictions.c.model_name, ml_predictions.c.candle_time)
 
 RESULT_COLUMNS = tuple(c.name for c in ml_model_results.columns if c.name not in ("id", "metrics_json"))
 
@@ -161,4 +183,17 @@ def backtest_row(run_id: str, signal: str, summary: dict, n_bars: int) -> dict:
         "estimator": f"backtest of the {signal} signal",
         "n_test": n_bars,
         "metrics_json": json.dumps(jsonable({"backtest": summary}), sort_keys=True),
+    }
+
+
+def live_record_row(run_id: str, judged: dict, recorded: int) -> dict:
+    """A row for the live record (prediction_outcomes): the figures in metrics_json."""
+    return {
+        "model_name": "live_record",
+        "model_version": "current",
+        "run_id": run_id,
+        "created_at": datetime.now(timezone.utc),
+        "estimator": "recorded signals judged by what followed",
+        "n_test": sum(int(j.get("n") or 0) for j in judged.values()),
+        "metrics_json": json.dumps(jsonable({"live_record": judged, "recorded": recorded}), sort_keys=True),
     }

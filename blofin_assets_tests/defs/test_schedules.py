@@ -14,7 +14,16 @@ def test_daily_refresh_refreshes_data_and_monitoring_and_never_retrains():
     assert schedule.cron_schedule == "15 0 * * *" and schedule.execution_timezone == "UTC"
     job = defs.resolve_job_def("daily_refresh_job")
     selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
-    assert selected == {"candles", "features", "targets", "model_performance", "performance_history", "feature_drift", "drift_decisions"}
+    assert selected == {
+        "candles", "features", "targets", "model_performance", "performance_history", "feature_drift", "drift_decisions", "prediction_outcomes"
+    }
+
+
+def test_hourly_predictions_refresh_candles_and_record_signals_without_training():
+    schedule = defs.resolve_schedule_def("hourly_predictions")
+    assert schedule.cron_schedule == "5 * * * *" and schedule.execution_timezone == "UTC"
+    job = defs.resolve_job_def("hourly_predictions_job")
+    assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == {"candles", "features", "predictions"}
 
 
 def test_each_daily_tick_registers_the_sources_symbols_and_runs_them_all(tmp_path, monkeypatch):
@@ -34,9 +43,11 @@ def test_each_daily_tick_registers_the_sources_symbols_and_runs_them_all(tmp_pat
 
 def test_the_schedule_cron_and_sensor_interval_are_read_when_the_definitions_load(monkeypatch):
     monkeypatch.setenv("BLOFIN_DAILY_CRON", "30 6 * * 1-5")
+    monkeypatch.setenv("BLOFIN_HOURLY_CRON", "0 * * * *")
     monkeypatch.setenv("BLOFIN_SENSOR_INTERVAL", "15")
     built = build_definitions(dg.in_process_executor)
     assert built.resolve_schedule_def("daily_refresh").cron_schedule == "30 6 * * 1-5"
+    assert built.resolve_schedule_def("hourly_predictions").cron_schedule == "0 * * * *"
     assert built.resolve_sensor_def("drift_sensor").minimum_interval_seconds == 15
     monkeypatch.setenv("BLOFIN_SENSOR_INTERVAL", "soon")
     with pytest.raises(ValueError, match="BLOFIN_SENSOR_INTERVAL must be a whole number of seconds, got 'soon'"):

@@ -3,7 +3,7 @@ The per-model ones are made from the registered model classes (``graph_assets``)
 
 import dagster as dg
 
-from blofin_assets.defs.assets import backtest, data, ensemble, evaluation, features, monitoring, training
+from blofin_assets.defs.assets import backtest, data, ensemble, evaluation, features, live, monitoring, training
 from blofin_assets.ml.models import CandleModel
 
 
@@ -19,5 +19,7 @@ def graph_assets(model_classes: list[type[CandleModel]]) -> list[dg.AssetsDefini
         evaluation.comparison_asset(names),
         ensemble.ensemble_asset(names),
         backtest.signal_backtest,
+        live.predictions,
+        live.prediction_outcomes,
         *monitoring.monitoring_assets(names),
     ]

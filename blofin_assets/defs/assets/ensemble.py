@@ -6,10 +6,20 @@ import pandas as pd
 
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.resources import ModelStoreResource
+from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml.dataset import TargetSet, model_table
 from blofin_assets.ml.ensemble.build import build_ensembles, chosen_ensemble, pooled_out_of_fold
 from blofin_assets.ml.evaluation import Evaluation
+from blofin_assets.ml.splits import TRAIN
 from blofin_assets.storage.ensemble_store import EnsembleStore
+
+
+class EnsembleConfig(dg.Config):
+    applicability_neighbours: int = 5
+    """The applicability gate: a row's distance is its mean distance to this many nearest
+    training rows (standardized features)."""
+    applicability_quantile: float = 0.99
+    """... and it is turned away above this quantile of the training rows' own distances."""
 
 
 def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
@@ -25,6 +35,7 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
     )
     def ensemble_config(
         context: dg.AssetExecutionContext,
+        config: EnsembleConfig,
         model_comparison: pd.DataFrame,
         features: pd.DataFrame,
         targets: TargetSet,
@@ -35,22 +46,28 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
         versions = model_comparison.set_index("model")["version"].to_dict()
         models = {name: store.load(name, versions[name]) for name in model_names}
         oof = pooled_out_of_fold([v.oof for v in validations.values()])
-        ensembles, record = build_ensembles(models, model_comparison, oof, model_table(features, targets), targets.horizon)
+        table = model_table(features, targets)
+        ensembles, record = build_ensembles(models, model_comparison, oof, table, targets.horizon)
+        chosen = chosen_ensemble(ensembles, record)
+        gate = ApplicabilityGate(k=config.applicability_neighbours, quantile=config.applicability_quantile)
+        chosen.gate_ = gate.fit(table[table["split"] == TRAIN])
         saved = EnsembleStore(store)
-        path = saved.save(chosen_ensemble(ensembles, record), record)
-        config = saved.read_config()
+        path = saved.save(chosen, record)
+        saved_config = saved.read_config()
         evaluation = pd.DataFrame([{"signal": k, **v} for k, v in record["evaluation"].items()])
         context.log.info(f"ensemble: {record['ensemble_type']} chosen; weights {record.get('weight_rule')}")
         return dg.Output(
-            config,
+            saved_config,
             metadata={
-                "ensemble_type": config["ensemble_type"],
+                "ensemble_type": saved_config["ensemble_type"],
                 "path": dg.MetadataValue.path(str(path)),
                 "weight_rule": record["weight_rule"],
                 "stacking": str(record["stacking"]),
                 "held_out_accuracy": dg.MetadataValue.md(md_table(evaluation)),
                 "beats_best_single_member": record["beats_best_single_member"],
-                **{f"weight_{k}": float(v) for k, v in config["weights"].items()},
+                "ensemble_version": saved.version(),
+                "applicability_threshold": gate.threshold_,
+                **{f"weight_{k}": float(v) for k, v in saved_config["weights"].items()},
             },
         )
 

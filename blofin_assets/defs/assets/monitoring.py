@@ -140,17 +140,21 @@ def monitoring_assets(model_names: tuple[str, ...]) -> list[dg.AssetsDefinition]
     @dg.asset(
         group_name="monitoring",
         kinds={"json"},
-        description="Which models to retrain and why, from model_performance and feature_drift; drift_sensor acts on it.",
+        description="Which models to retrain and why, from the live record, model_performance and feature_drift; drift_sensor acts on it.",
     )
     def drift_decisions(
         context: dg.AssetExecutionContext,
         model_performance: pd.DataFrame,
         feature_drift: dict,
+        prediction_outcomes: dict,
         model_store: ModelStoreResource,
         results_db: ResultsDatabase,
     ) -> dg.Output[dict]:
         performance = {row["model"]: row for row in model_performance.to_dict("records")}
-        decisions = {name: monitor.decide(performance[name], feature_drift[name]) for name in model_names}
+        decisions = {
+            name: monitor.decide(performance[name], feature_drift[name], prediction_outcomes.get(name))
+            for name in model_names
+        }
         db = results_db.get()
         try:
             record_retrain_events(model_store.get().root, db, decision_events(decisions, context.run.run_id))

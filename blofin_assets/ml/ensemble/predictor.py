@@ -62,6 +62,10 @@ class EnsemblePredictor:
         The stacking meta-learner, once fitted or loaded.
     stacking_features_ : list of str
         The member columns the meta-learner learns from, in its order.
+    gate_ : ApplicabilityGate or None
+        Turns away rows unlike the training rows (used by live signals, not by ``predict``).
+    version_ : str or None
+        The saved ensemble's version (a digest of its config), once loaded.
     """
 
     def __init__(self, ensemble_type: str = "weighted_avg"):
@@ -73,6 +77,8 @@ class EnsemblePredictor:
         self.versions: dict[str, str] = {}
         self.meta_learner_ = None
         self.stacking_features_: list[str] = []
+        self.gate_ = None
+        self.version_: str | None = None
 
     def add_model(self, model: CandleModel, weight: float = 0.0, version: str | None = None) -> "EnsemblePredictor":
         if not is_member(model):

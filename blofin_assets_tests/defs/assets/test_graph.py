@@ -32,7 +32,7 @@ def test_every_asset_materializes(graph):
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
     expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *model_names()}
-    expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions"}
+    expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions", "predictions", "prediction_outcomes"}
     expected |= {f"{name}_validation" for name in model_names()}
     assert materialized == expected
 

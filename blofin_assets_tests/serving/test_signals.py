@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from blofin_assets.market.schema import CandleDataError
-from blofin_assets.serving.newest import newest_rows
+from blofin_assets.serving.signals import newest_rows
 
 
 def test_the_newest_row_of_each_symbol_and_only_the_asked_ones():
