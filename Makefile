@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python -m benchmarks.graph
 	$(BIN)/python -m benchmarks.predict
 	$(BIN)/python -m benchmarks.live
+	$(BIN)/python -m benchmarks.tuning
 
 # The monitoring loop on the embedded data: drift, the sensor, champion vs challenger.
 drift-demo: install

@@ -24,7 +24,7 @@ def test_the_graph_benchmark_reports_time_and_memory_per_asset():
     assert done.returncode == 0, done.stderr[-3000:]
     (result,) = last_json(done.stdout)["results"]
     assert result["success"] and result["total_candles"] == 3000
-    assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 22
+    assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 23
     assert result["peak_rss_mb"] > 0 and all(v > 0 for v in result["asset_peak_rss_mb"].values() if v is not None)
     assert "candles" in done.stdout and "MB" in done.stdout
 
@@ -51,6 +51,18 @@ def test_the_live_benchmark_reports_the_hourly_run_and_the_service_latency():
     figures = last_json(done.stdout)
     assert figures["symbols"] == 3 and figures["hourly_run_seconds"] > 0
     assert 0 < figures["service_ms"]["p50"] <= figures["service_ms"]["p99"] and figures["requests"] == 50
+
+
+@pytest.mark.e2e
+def test_the_tuning_benchmark_reports_the_time_per_trial():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tuning", "--trials", "2", "--candles", "800", "--models", "direction_predictor", "risk_scorer"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = last_json(done.stdout)
+    assert set(figures["seconds_per_trial"]) == {"direction_predictor", "risk_scorer"}
+    assert all(seconds > 0 for seconds in figures["seconds_per_trial"].values())
 
 
 @pytest.mark.e2e

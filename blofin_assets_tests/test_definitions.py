@@ -18,6 +18,7 @@ EXPECTED_ASSETS = {
     "drift_decisions",
     "predictions",
     "prediction_outcomes",
+    "tuning",
 }
 
 
@@ -38,8 +39,9 @@ def test_lineage_runs_from_candles_to_the_ensemble():
 
     assert parents("features") == {"candles"}
     assert parents("targets") == {"candles", "features"}
+    assert parents("tuning") == {"features", "targets"}
     for name in model_names():
-        assert parents(name) == {"features", "targets"}
+        assert parents(name) == {"features", "targets", "tuning"}
         assert name in parents(f"{name}_validation")
     assert parents("model_comparison") == {f"{name}_validation" for name in model_names()}
     assert "model_comparison" in parents("ensemble_config")
@@ -86,4 +88,4 @@ def test_every_asset_reads_well_in_the_graph():
         assert spec.owners == ["team:blofin-ml"] and spec.tags["stage"] == node.group_name
         assert node.kinds, key
         groups.add(node.group_name)
-    assert groups == {"data", "features", "training", "evaluation", "ensemble", "live", "monitoring"}
+    assert groups == {"data", "features", "tuning", "training", "evaluation", "ensemble", "live", "monitoring"}

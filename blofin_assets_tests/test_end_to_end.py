@@ -115,3 +115,13 @@ def test_bad_candles_fail_the_run_with_the_reason_and_train_nothing(isolated_env
     assert done.returncode != 0
     assert "look like seconds since the epoch" in done.stdout + done.stderr
     assert not Path(os.environ["BLOFIN_MODELS_DIR"]).exists()
+
+
+@pytest.mark.e2e
+def test_a_failing_blocking_check_prints_its_reason_and_fix_on_the_command_line(isolated_env, tmp_path):
+    market = SyntheticMarket(symbols=("BTC-USDT",), candles_per_symbol=600).generate()
+    write_candle_csv(market.drop(index=range(300, 320)), tmp_path / "csv")  # a 20-bar hole
+    done = materialize_like_make_run({**os.environ, "BLOFIN_CANDLES_DIR": str(tmp_path / "csv")})
+    assert done.returncode != 0
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if "check no_gaps failed" in line]
+    assert lines and "symbol BTC-USDT between" in lines[0] and "20 bars missing" in lines[0] and "raise gap_tolerance_bars" in lines[0]

@@ -38,7 +38,7 @@ def test_its_launchpad_config_comes_from_its_signature_and_docstring(definitions
     job = definitions.resolve_implicit_global_asset_job_def()
     ops = job.run_config_schema.config_type.fields["ops"].config_type.fields
     fields = ops["trend_follower"].config_type.fields["config"].config_type.fields
-    assert {"C", "random_state", "features", "champion_challenger", "min_importance_share"} == set(fields)
+    assert {"C", "random_state", "features", "champion_challenger", "min_importance_share", "use_tuned_params"} == set(fields)
     assert fields["C"].default_value == 1.0 and fields["C"].description == "Inverse strength of the regularisation."
     assert fields["features"].default_value == ["momentum_roc", "returns"]
 

@@ -118,7 +118,7 @@ def test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui(webserve
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, **env})
         # Tall enough that the largest group's graph is drawn whole (off-screen nodes are not).
         page = browser.new_page(viewport={"width": 2000, "height": 4200})
-        assert set(groups) == {"data", "features", "training", "evaluation", "ensemble", "live", "monitoring"}
+        assert set(groups) == {"data", "features", "tuning", "training", "evaluation", "ensemble", "live", "monitoring"}
         for group, names in sorted(groups.items()):
             # Each group's lineage view: its assets as nodes, their neighbours in other groups
             # as links on the edges that lead to them.

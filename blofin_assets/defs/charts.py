@@ -93,3 +93,21 @@ def prediction_chart(actual, predicted, title: str, unit: str) -> bytes:
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return to_png(figure)
+
+
+def trials_chart(trials, model: str) -> bytes:
+    """Each trial's score (mean fold skill) in the order they ran, and the best so far."""
+    import numpy as np
+
+    figure, ax = plt.subplots(figsize=(7, 3.2))
+    done = trials[trials["state"] == "complete"]
+    ax.scatter(done["trial"], done["score"], s=14, label="trial")
+    if len(done):
+        ax.plot(done["trial"], np.maximum.accumulate(done["score"].to_numpy()), color="black", linewidth=1, label="best so far")
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.set_xlabel("trial")
+    ax.set_ylabel("cross-validated skill")
+    ax.set_title(f"{model}: {len(trials)} trials ({len(done)} complete)", fontsize=10)
+    ax.legend(fontsize=7)
+    figure.tight_layout()
+    return to_png(figure)

@@ -36,6 +36,15 @@ def per_model_specs(asset: str, suffix: str, what: str, model_names: tuple[str, 
     return [dg.AssetCheckSpec(f"{name}_{suffix}", asset=asset, description=f"{name}: {what}") for name in model_names]
 
 
+def logged(context: dg.AssetExecutionContext, result: dg.AssetCheckResult) -> dg.AssetCheckResult:
+    """The check result, with a failing one's reason also in the run log: the CLI prints the
+    log, while the check's description shows only in the UI."""
+    if not result.passed:
+        level = context.log.error if result.severity == dg.AssetCheckSeverity.ERROR else context.log.warning
+        level(f"check {result.check_name} failed: {result.description}")
+    return result
+
+
 def _level(value: float, threshold: float) -> dg.AssetCheckSeverity:
     return dg.AssetCheckSeverity.ERROR if severity(value, threshold) == "ERROR" else dg.AssetCheckSeverity.WARN
 

@@ -24,6 +24,9 @@ class ModelConfig(dg.Config):
     runs started by drift_sensor)."""
     min_importance_share: float = 0.01
     """When challenging: drop features whose importance is below this share of the largest."""
+    use_tuned_params: bool = True
+    """Train with the hyperparameters the last significant tuning run adopted (over the values
+    here) when there are any; false: the values here alone."""
 
     def params(self) -> dict:
         """The model's hyperparameters (the pipeline settings above excluded)."""

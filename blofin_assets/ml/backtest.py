@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from blofin_assets.ml.ensemble.predictor import EnsemblePredictor, direction_frame
+from blofin_assets.ml.overfitting import deflated_sharpe
 
 YEAR = pd.Timedelta(days=365.25)
 RISK_COLUMN = "risk"  # the ensemble column the position rule filters on
@@ -113,6 +114,7 @@ def run_backtest(close, positions, *, fee: float = 0.0006, bar: pd.Timedelta = p
         "exposure": float(np.mean(held != 0)),
         "bars": int(len(held)),
         "equity": equity.tolist(),
+        "returns": net.tolist(),
     }
 
 
@@ -144,6 +146,21 @@ def summary_table(results: dict) -> pd.DataFrame:
     rows = []
     for symbol, result in results.items():
         for side in ("strategy", "buy_and_hold"):
-            figures = {k: v for k, v in result[side].items() if k != "equity"}
+            figures = {k: v for k, v in result[side].items() if k not in ("equity", "returns")}
             rows.append({"symbol": symbol, "side": side.replace("_", " "), **figures})
     return pd.DataFrame(rows)
+
+
+def deflated_backtest(results: dict, n_trials: int) -> dict:
+    """The deflated Sharpe ratio of the strategy's per-bar returns, per symbol and pooled, after
+    ``n_trials`` tries (every hyperparameter trial recorded and the ensemble types compared).
+    The trials' Sharpe variance is that of a zero-skill Sharpe ratio over the same bars,
+    1 / (T - 1): the spread ``n_trials`` lucky tries would show."""
+    per_symbol = {}
+    pooled = []
+    for symbol, result in results.items():
+        returns = np.asarray(result["strategy"]["returns"])
+        pooled.append(returns)
+        per_symbol[symbol] = deflated_sharpe(returns, n_trials, 1.0 / max(1, len(returns) - 1))
+    everything = np.concatenate(pooled)
+    return {"n_trials": n_trials, "per_symbol": per_symbol, "pooled": deflated_sharpe(everything, n_trials, 1.0 / max(1, len(everything) - 1))}

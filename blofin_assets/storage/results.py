@@ -81,6 +81,23 @@ ml_predictions = sa.Table(
 )
 sa.Index("ix_ml_predictions_model_time", ml_predictions.c.model_name, ml_predictions.c.candle_time)
 
+# Every trial of every hyperparameter search (see ml/tuning.py), written as it finishes.
+ml_trials = sa.Table(
+    "ml_trials",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("study", sa.String(64), nullable=False, index=True),  # the tuning run
+    sa.Column("model_name", sa.String(64), nullable=False),
+    sa.Column("trial_number", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # complete, pruned, failed
+    sa.Column("score", sa.Float),  # mean skill over the folds
+    sa.Column("params_json", sa.Text, nullable=False),
+    sa.Column("fold_scores_json", sa.Text, nullable=False),
+    sa.Column("seconds", sa.Float),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("study", "model_name", "trial_number", name="uq_ml_trials_trial"),
+)
+
 RESULT_COLUMNS = tuple(c.name for c in ml_model_results.columns if c.name not in ("id", "metrics_json"))
 
 
@@ -161,6 +178,31 @@ class ResultsDB:
         query = sa.select(ml_model_results).order_by(ml_model_results.c.id)
         if run_id is not None:
             query = query.where(ml_model_results.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def record_trial(self, study: str, model_name: str, trial) -> None:
+        """One trial (ml/tuning.py TrialRecord), replacing the same trial of the same study."""
+        row = {
+            "study": study,
+            "model_name": model_name,
+            "trial_number": trial.number,
+            "state": trial.state,
+            "score": trial.score,
+            "params_json": json.dumps(jsonable(trial.params), sort_keys=True),
+            "fold_scores_json": json.dumps(jsonable(trial.fold_scores)),
+            "seconds": trial.seconds,
+            "created_at": datetime.now(timezone.utc),
+        }
+        key = (ml_trials.c.study == study) & (ml_trials.c.model_name == model_name) & (ml_trials.c.trial_number == trial.number)
+        with self.engine.begin() as conn:
+            conn.execute(ml_trials.delete().where(key))
+            conn.execute(ml_trials.insert(), [row])
+
+    def trials(self, model_name: str | None = None) -> list[dict]:
+        query = sa.select(ml_trials).order_by(ml_trials.c.id)
+        if model_name is not None:
+            query = query.where(ml_trials.c.model_name == model_name)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 

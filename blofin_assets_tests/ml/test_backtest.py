@@ -110,3 +110,16 @@ def test_per_symbol_backtests_never_mix_series_and_include_buy_and_hold():
 def test_bad_inputs_are_refused(close, positions, message):
     with pytest.raises(ValueError, match=message):
         run_backtest(close, positions)
+
+
+def test_the_backtest_is_deflated_per_symbol_and_pooled_for_the_trials_counted():
+    from blofin_assets.ml.backtest import deflated_backtest
+    from blofin_assets.ml.overfitting import deflated_sharpe
+
+    rng = np.random.default_rng(3)
+    results = {s: {"strategy": {"returns": list(rng.normal(0.001, 0.01, 500))}} for s in ("A", "B")}
+    deflated = deflated_backtest(results, n_trials=40)
+    assert deflated["per_symbol"]["A"] == deflated_sharpe(results["A"]["strategy"]["returns"], 40, 1 / 499)
+    pooled = results["A"]["strategy"]["returns"] + results["B"]["strategy"]["returns"]
+    assert deflated["pooled"] == deflated_sharpe(pooled, 40, 1 / 999)
+    assert deflated_backtest(results, n_trials=400)["pooled"]["probability"] < deflated["pooled"]["probability"]

@@ -3,7 +3,7 @@ The per-model ones are made from the registered model classes (``graph_assets``)
 
 import dagster as dg
 
-from blofin_assets.defs.assets import backtest, data, ensemble, evaluation, features, live, monitoring, training
+from blofin_assets.defs.assets import backtest, data, ensemble, evaluation, features, live, monitoring, training, tuning
 from blofin_assets.ml.models import CandleModel
 
 
@@ -14,6 +14,7 @@ def graph_assets(model_classes: list[type[CandleModel]]) -> list[dg.AssetsDefini
         data.candles,
         features.features,
         features.targets,
+        tuning.tuning,
         *(training.model_asset(cls) for cls in model_classes),
         *(evaluation.validation_asset(cls) for cls in model_classes),
         evaluation.comparison_asset(names),

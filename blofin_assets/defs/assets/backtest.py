@@ -6,7 +6,8 @@ import pandas as pd
 from blofin_assets.defs.charts import equity_chart, markdown_image
 from blofin_assets.defs.metadata import finite, md_table
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
-from blofin_assets.ml.backtest import SignalRule, backtest_symbols, signal_to_trade, summary_table
+from blofin_assets.ml.backtest import SignalRule, backtest_symbols, deflated_backtest, signal_to_trade, summary_table
+from blofin_assets.ml.ensemble import ENSEMBLE_TYPES
 from blofin_assets.ml.dataset import TargetSet, model_table
 from blofin_assets.ml.splits import TEST
 from blofin_assets.storage.ensemble_store import EnsembleStore
@@ -49,11 +50,12 @@ def signal_backtest(
     results = backtest_symbols(test, signal, risk, rule, fee=config.fee)
 
     figures = summary_table(results)
-    summary = {"signal": label, "rule": rule.__dict__, "fee": config.fee, "per_symbol": figures.to_dict("records")}
-    for name, version in ensemble.versions.items():
-        store.update_metadata(name, version, {"backtest": summary})
     db = results_db.get()
     try:
+        deflated = deflated_backtest(results, n_trials=len(db.trials()) + len(ENSEMBLE_TYPES))  # every trial counts
+        summary = {"signal": label, "rule": rule.__dict__, "fee": config.fee, "per_symbol": figures.to_dict("records"), "deflated_sharpe": deflated}
+        for name, version in ensemble.versions.items():
+            store.update_metadata(name, version, {"backtest": summary})
         db.record([backtest_row(context.run.run_id, label, summary, int(figures["bars"].max()))])
     finally:
         db.dispose()
@@ -72,6 +74,15 @@ def signal_backtest(
             "mean_total_return": finite(strategy["total_return"].mean()),
             "mean_buy_and_hold_return": finite(figures.loc[figures["side"] == "buy and hold", "total_return"].mean()),
             "figures": dg.MetadataValue.md(md_table(figures)),
+            "deflated_sharpe_probability": finite(deflated["pooled"]["probability"]),
+            "deflated_sharpe": dg.MetadataValue.md(
+                md_table(
+                    pd.DataFrame(
+                        [{"scope": s, **{k: d[k] for k in ("sharpe", "expected_max_sharpe", "n_trials", "n_returns", "probability")}}
+                         for s, d in {**deflated["per_symbol"], "pooled": deflated["pooled"]}.items()]
+                    )
+                )
+            ),
             "equity": dg.MetadataValue.md(markdown_image(chart, "equity curves")),
         },
     )

@@ -9,7 +9,7 @@ from. When either fails, nothing downstream runs on these candles.
 import dagster as dg
 import pandas as pd
 
-from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result
+from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result, logged
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.partitions import PER_SYMBOL
 from blofin_assets.defs.resources import CandleSourceResource
@@ -75,5 +75,5 @@ def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_sou
             "last": frame["timestamp"].max().isoformat(),
         },
     )
-    yield gaps_result(source.describe(), find_gaps(frame, config.gap_tolerance_bars), config.gap_tolerance_bars)
-    yield enough_result(source.describe(), short_symbols(frame, config.min_candles), config.min_candles)
+    yield logged(context, gaps_result(source.describe(), find_gaps(frame, config.gap_tolerance_bars), config.gap_tolerance_bars))
+    yield logged(context, enough_result(source.describe(), short_symbols(frame, config.min_candles), config.min_candles))

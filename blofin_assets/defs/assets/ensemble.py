@@ -31,7 +31,7 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
             "model_comparison": dg.AssetIn("model_comparison"),
             **{f"{name}_validation": dg.AssetIn(f"{name}_validation") for name in model_names},
         },
-        description="Weighted-average, voting and stacking ensembles, evaluated on the held-out period; the most accurate is marked for use.",
+        description="Weighted-average, voting and stacking ensembles, chosen on out-of-fold outputs and evaluated on the held-out period.",
     )
     def ensemble_config(
         context: dg.AssetExecutionContext,
@@ -47,7 +47,7 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
         models = {name: store.load(name, versions[name]) for name in model_names}
         oof = pooled_out_of_fold([v.oof for v in validations.values()])
         table = model_table(features, targets)
-        ensembles, record = build_ensembles(models, model_comparison, oof, table, targets.horizon)
+        ensembles, record = build_ensembles(models, oof, table, targets.horizon)
         chosen = chosen_ensemble(ensembles, record)
         gate = ApplicabilityGate(k=config.applicability_neighbours, quantile=config.applicability_quantile)
         chosen.gate_ = gate.fit(table[table["split"] == TRAIN])
@@ -62,6 +62,9 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
                 "ensemble_type": saved_config["ensemble_type"],
                 "path": dg.MetadataValue.path(str(path)),
                 "weight_rule": record["weight_rule"],
+                "chosen_by": record["chosen_by"],
+                "out_of_fold_accuracy": dg.MetadataValue.json(record["out_of_fold_accuracy"]),
+                **({"type_choice_pbo": record["type_choice_pbo"]["pbo"]} if record["type_choice_pbo"] else {}),
                 "stacking": str(record["stacking"]),
                 "held_out_accuracy": dg.MetadataValue.md(md_table(evaluation)),
                 "beats_best_single_member": record["beats_best_single_member"],

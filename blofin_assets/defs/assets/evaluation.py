@@ -6,7 +6,7 @@ import pandas as pd
 from sklearn.base import is_classifier
 
 from blofin_assets.defs.charts import confusion_chart, importance_chart, markdown_image, prediction_chart
-from blofin_assets.defs.checks import leakage_result, leakage_spec
+from blofin_assets.defs.checks import leakage_result, leakage_spec, logged
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
 from blofin_assets.ml.dataset import TargetSet, model_table
@@ -117,7 +117,7 @@ def validation_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
         record_validation(store, stored, report, context.run.run_id, results_db)
         metadata = {**report_metadata(report), **report_charts(stored.model, report, evaluation.predictions)}
         yield dg.Output(evaluation, metadata=metadata)
-        yield leakage_result(report)
+        yield logged(context, leakage_result(report))
 
     return _validation
 

@@ -6,6 +6,7 @@ a check."""
 import dagster as dg
 import pandas as pd
 
+from blofin_assets.defs.checks import logged
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
 from blofin_assets.ml.applicability import abstention_summary
@@ -63,7 +64,7 @@ def predictions(
             "abstain_share": abstained["share"],
         },
     )
-    yield dg.AssetCheckResult(
+    yield logged(context, dg.AssetCheckResult(
         check_name=ABSTENTION,
         passed=not abstained["too_many"],
         severity=dg.AssetCheckSeverity.WARN,
@@ -74,7 +75,7 @@ def predictions(
             if abstained["too_many"]
             else f"{abstained['abstained']} of {abstained['rows']} symbols abstained"
         ),
-    )
+    ))
 
 
 class OutcomesConfig(dg.Config):
@@ -157,7 +158,7 @@ def prediction_outcomes(
     finally:
         db.dispose()
     yield dg.Output(judged, metadata=present(metadata))
-    yield dg.AssetCheckResult(
+    yield logged(context, dg.AssetCheckResult(
         check_name=PARITY,
         passed=not parity,
         severity=dg.AssetCheckSeverity.ERROR,
@@ -167,4 +168,4 @@ def prediction_outcomes(
             else "every recorded signal of the current ensemble equals the backtest's for its candle"
         ),
         metadata={"differences": len(parity)},
-    )
+    ))

@@ -14,6 +14,7 @@ from blofin_assets.ml.retraining import retrain
 from blofin_assets.ml.training import train_model
 from blofin_assets.storage.model_store import ModelRef, ModelStore, StoredModel
 from blofin_assets.storage.retrain_log import record_retrain_events
+from blofin_assets.storage.tuning_store import TuningStore
 
 
 def champion_params(model_config: dict) -> dict:
@@ -24,6 +25,7 @@ def challenge(
     context: dg.AssetExecutionContext,
     name: str,
     config: ModelConfig,
+    params: dict,
     table: pd.DataFrame,
     horizon: int,
     store: ModelStore,
@@ -35,7 +37,7 @@ def challenge(
     sensor_retrain = context.run.tags.get(run_tags.RETRAIN) == "true"
     # A retraining run the sensor started carries no run config: it keeps the champion's
     # hyperparameters (its features are re-selected from their importance).
-    params = champion_params(champion.config) if sensor_retrain else config.params()
+    params = champion_params(champion.config) if sensor_retrain else params
     outcome = retrain(champion, table, horizon, params, min_importance_share=config.min_importance_share)
     trained = outcome.challenger
     stored = store.save(trained.model, trained.config, {"training": trained.training}) if outcome.accepted else champion
@@ -71,7 +73,7 @@ def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
     champion_challenger), only if it beats the current model on the same held-out rows."""
     name = cls.name
 
-    @dg.asset(name=name, group_name="training", kinds={cls.library}, description=cls.summary)
+    @dg.asset(name=name, group_name="training", kinds={cls.library}, deps=["tuning"], description=cls.summary)
     def _train(
         context: dg.AssetExecutionContext,
         config: model_config_class(cls),
@@ -83,11 +85,16 @@ def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
         store = model_store.get()
         table = model_table(features, targets)
         extra = {}
+        params = config.params()
+        adopted = TuningStore(store).adopted(name) if config.use_tuned_params else None
+        if adopted:
+            params = {**params, **adopted["params"]}
+            extra["tuned_params"] = f"{adopted['params']} (adopted {adopted['adopted_at']})"
         sensor_retrain = context.run.tags.get(run_tags.RETRAIN) == "true"
         if (sensor_retrain or config.champion_challenger) and store.exists(name):
-            stored, extra["champion_challenger"] = challenge(context, name, config, table, targets.horizon, store, results_db)
+            stored, extra["champion_challenger"] = challenge(context, name, config, params, table, targets.horizon, store, results_db)
         else:
-            trained = train_model(name, table, targets.horizon, config.params())
+            trained = train_model(name, table, targets.horizon, params)
             stored = store.save(trained.model, trained.config, {"training": trained.training})
         context.log.info(f"{name}: {stored.config['estimator_used']} on {stored.metadata['training']['n_train']} rows")
         return dg.Output(stored.ref(), metadata={**model_metadata(stored, store), **extra})

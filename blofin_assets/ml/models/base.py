@@ -98,6 +98,17 @@ class CandleModel(BaseEstimator):
                 docs[name] = f"{docs[name]} {line.strip()}".strip()
         return docs
 
+    @classmethod
+    def search_space(cls, trial) -> dict:
+        """Hyperparameters to try in a tuning run, drawn from an Optuna ``trial`` (the rest keep
+        their defaults). A model without one is not tuned."""
+        raise NotImplementedError(f"{cls.name} declares no search space")
+
+    @classmethod
+    def tunable(cls) -> bool:
+        """Whether the class declares a search space."""
+        return cls.search_space.__func__ is not CandleModel.search_space.__func__
+
     # --- inputs -----------------------------------------------------------------------------
     def _features(self) -> list[str]:
         return list(getattr(self, "features", None) or MODEL_FEATURES)

@@ -67,6 +67,15 @@ class DirectionPredictor(CandleClassifier):
         self.n_jobs = n_jobs
         self.features = features
 
+    @classmethod
+    def search_space(cls, trial) -> dict:
+        return {
+            "max_depth": trial.suggest_int("max_depth", 2, 8),
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+            "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=25),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        }
+
     def _fit_scaled(self, X, Xs, y):
         classes = np.unique(y)
         if not set(classes.tolist()) <= {0, 1}:

@@ -105,6 +105,10 @@ class MomentumClassifier(CandleClassifier):
         self.random_state = random_state
         self.features = features
 
+    @classmethod
+    def search_space(cls, trial) -> dict:
+        return {"C": trial.suggest_float("C", 0.1, 10.0, log=True), "gamma": trial.suggest_float("gamma", 0.005, 0.5, log=True)}
+
     def _fit_scaled(self, X, Xs, y):
         y = y.astype(np.int64)
         if not set(np.unique(y).tolist()) <= {0, 1, 2}:

@@ -141,6 +141,16 @@ class PricePredictor(CalibratedRegressor):
         self.device = device
         self.features = features
 
+    @classmethod
+    def search_space(cls, trial) -> dict:
+        widths = {"64-32": (64, 32), "128-64-32": (128, 64, 32), "256-128-64": (256, 128, 64)}
+        return {
+            "hidden_sizes": widths[trial.suggest_categorical("hidden_sizes", list(widths))],
+            "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+            "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-2, log=True),
+            "epochs": trial.suggest_int("epochs", 10, 60, step=10),
+        }
+
     @staticmethod
     def _close(X: pd.DataFrame) -> np.ndarray:
         if "close" not in X.columns:
@@ -224,12 +234,17 @@ class PricePredictor(CalibratedRegressor):
         expected = self.predict_log_return(X)
         return pd.DataFrame({"price_p_up": self.up_probability(expected), "expected_return": expected}, index=X.index)
 
+    baseline_name = "no change (price in h candles = close now)"
+
+    def baseline_predictions(self, test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
+        return test["close"].to_numpy(dtype=np.float64)
+
     def compare(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
         """Beside "no change" (the price in h candles equals the close now), with R^2 of the
         implied log return and directional accuracy: price levels differ 400x between symbols,
         so pooled R^2 on prices is near 1 for any sane forecast."""
         y, close = test[self.target].to_numpy(), test["close"].to_numpy()
-        report = compare_regression(y, predicted, close, "no change (price in h candles = close now)")
+        report = compare_regression(y, predicted, close, self.baseline_name)
         report["model"]["return_r2"] = float(r2_score(np.log(y / close), np.log(predicted / close)))
         report["baseline"]["return_r2"] = float(r2_score(np.log(y / close), np.zeros(len(y))))
         up_share = float((train[self.target] > train["close"]).mean())

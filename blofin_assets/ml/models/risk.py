@@ -81,6 +81,14 @@ class RiskScorer(CandleRegressor):
         self.n_jobs = n_jobs
         self.features = features
 
+    @classmethod
+    def search_space(cls, trial) -> dict:
+        return {
+            "n_estimators": trial.suggest_int("n_estimators", 50, 200, step=25),
+            "max_depth": trial.suggest_int("max_depth", 4, 16),
+            "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 50, log=True),
+        }
+
     def _fit_scaled(self, X, Xs, y):
         max_samples = None
         if self._use_scalable(len(Xs)):

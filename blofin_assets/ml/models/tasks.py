@@ -37,10 +37,23 @@ class CandleClassifier(ClassifierMixin, CandleModel):
     def metrics(self, y_true, y_pred) -> dict:
         return classification_metrics(y_true, y_pred)
 
+    def baseline_predictions(self, test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
+        """The naive forecast for ``test``: the majority class of ``train``."""
+        return np.full(len(test), int(pd.Series(train[self.target]).mode().iloc[0]))
+
     def compare(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
         """Metrics of ``predicted`` on ``test`` beside the majority class of ``train``."""
         majority = int(pd.Series(train[self.target]).mode().iloc[0])
         return compare_classification(test[self.target].to_numpy(), predicted, majority)
+
+    def row_gains(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> np.ndarray:
+        """Per row, how much better than the naive forecast, scaled so the mean is the skill:
+        (right - baseline right) / (1 - baseline accuracy)."""
+        y = test[self.target].to_numpy()
+        right = (np.asarray(predicted) == y).astype(np.float64)
+        baseline = (self.baseline_predictions(test, train) == y).astype(np.float64)
+        miss = 1.0 - baseline.mean()
+        return (right - baseline) / miss if miss > 0 else np.zeros(len(y))
 
     def loss(self, X: pd.DataFrame, y: np.ndarray) -> float:
         """Log loss of the predicted probabilities (for permutation importance)."""
@@ -82,13 +95,28 @@ class CandleRegressor(RegressorMixin, CandleModel):
     def metrics(self, y_true, y_pred) -> dict:
         return regression_metrics(y_true, y_pred)
 
-    def compare(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
-        """Metrics of ``predicted`` on ``test`` beside each symbol's training mean: a symbol's
-        own average is the honest naive bar."""
+    baseline_name: ClassVar[str] = "training mean of the symbol"
+
+    def baseline_predictions(self, test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
+        """The naive forecast for ``test``: each symbol's training mean (a symbol's own average
+        is the honest naive bar)."""
         means = train.groupby("symbol")[self.target].mean()
         fallback = float(train[self.target].mean())
-        baseline = test["symbol"].map(means).fillna(fallback).to_numpy(dtype=np.float64)
-        return compare_regression(test[self.target].to_numpy(), predicted, baseline, "training mean of the symbol")
+        return test["symbol"].map(means).fillna(fallback).to_numpy(dtype=np.float64)
+
+    def compare(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
+        """Metrics of ``predicted`` on ``test`` beside the naive forecast."""
+        baseline = self.baseline_predictions(test, train)
+        return compare_regression(test[self.target].to_numpy(), predicted, baseline, self.baseline_name)
+
+    def row_gains(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> np.ndarray:
+        """Per row, how much smaller the error than the naive forecast's, scaled so the mean is
+        the skill: (|baseline - y| - |predicted - y|) / baseline MAE."""
+        y = test[self.target].to_numpy(dtype=np.float64)
+        baseline_error = np.abs(self.baseline_predictions(test, train) - y)
+        scale = baseline_error.mean()
+        gains = baseline_error - np.abs(np.asarray(predicted, dtype=np.float64) - y)
+        return gains / scale if scale > 0 else np.zeros(len(y))
 
     def loss(self, X: pd.DataFrame, y: np.ndarray) -> float:
         return float(mean_absolute_error(y, self.predict(X)))

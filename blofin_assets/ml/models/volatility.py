@@ -77,6 +77,14 @@ class VolatilityRegressor(CalibratedRegressor):
         self.random_state = random_state
         self.features = features
 
+    @classmethod
+    def search_space(cls, trial) -> dict:
+        return {
+            "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=25),
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
+            "max_depth": trial.suggest_int("max_depth", 2, 6),
+        }
+
     def _fit_scaled(self, X, Xs, y):
         if self._use_scalable(len(Xs)):
             self.estimator_used_ = "sklearn.HistGradientBoostingRegressor"

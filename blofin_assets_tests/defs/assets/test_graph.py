@@ -32,7 +32,7 @@ def test_every_asset_materializes(graph):
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
     expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *model_names()}
-    expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions", "predictions", "prediction_outcomes"}
+    expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions", "predictions", "prediction_outcomes", "tuning"}
     expected |= {f"{name}_validation" for name in model_names()}
     assert materialized == expected
 
@@ -77,8 +77,8 @@ def test_results_table_gets_one_row_per_model_per_run(graph):
     db = ResultsDB(f"sqlite:///{root / 'results.db'}")
     for result in (first, second):
         rows = db.rows(result.run_id)
-        assert sorted(r["model_name"] for r in rows) == sorted([*model_names(), "signal_backtest"])
-    assert len(db.rows()) == 2 * (len(model_names()) + 1)
+        assert sorted(r["model_name"] for r in rows) == sorted([*model_names(), "signal_backtest", "live_record"])
+    assert len(db.rows()) == 2 * (len(model_names()) + 2)
     validation = json.loads(db.rows(second.run_id)[0]["metrics_json"])["validation"]
     assert {"walk_forward", "audit"} <= set(validation)
 
@@ -92,8 +92,11 @@ def test_ensemble_config_is_saved_with_member_versions(graph):
     versions = {m["name"]: m["version"] for m in saved["members"]}
     assert versions == {name: load_model(name, root / "models").version for name in model_names()}
     assert set(saved["evaluation"]) == {"weighted_avg", "voting", "stacking", "direction_predictor", "price_predictor"}
-    best = max(("weighted_avg", "voting", "stacking"), key=lambda t: saved["evaluation"][t]["accuracy"])
-    assert saved["evaluation"][saved["ensemble_type"]]["accuracy"] == saved["evaluation"][best]["accuracy"]
+    # Chosen on out-of-fold outputs of training rows, never on the held-out period.
+    chosen_on = saved["out_of_fold_accuracy"]
+    assert set(chosen_on) == {"weighted_avg", "voting", "stacking"} and saved["chosen_by"].startswith("out-of-fold")
+    assert chosen_on[saved["ensemble_type"]] == max(chosen_on.values())
+    assert 0.0 <= saved["type_choice_pbo"]["pbo"] <= 1.0
     assert saved["stacking"]["trained_on_rows"] > 0
     assert saved["meta_learner"]["file"] == f"meta_learner-{saved['meta_learner']['sha256'][:16]}.pkl"
     assert (root / "models" / "ensemble" / saved["meta_learner"]["file"]).exists()
@@ -162,6 +165,10 @@ def test_signal_backtest_reports_each_symbol_beside_buy_and_hold(graph):
     assert "total_return" in metadata["figures"].value
     stored = json.loads((root / "models" / "model_risk_scorer" / "metadata.json").read_text())
     assert stored["backtest"]["rule"] == {"min_confidence": 0.7, "max_risk": 50.0, "allow_short": False}
+    # Deflated for every choice made: no tuning trials here, the three ensemble types compared.
+    deflated = result["deflated_sharpe"]
+    assert deflated["n_trials"] == 3 and set(deflated["per_symbol"]) == {"BTC-USDT", "ETH-USDT"}
+    assert 0.0 <= deflated["pooled"]["probability"] <= 1.0 and "deflated_sharpe" in metadata
 
 
 def test_a_leak_fails_the_audit_and_blocks_the_ensemble(tmp_path, monkeypatch):
