@@ -34,8 +34,10 @@ run: install instance
 	$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range "$$RANGE"
 	$(BIN)/blofin summary
 
+# Two workers (pytest-xdist): many tests wait on subprocesses, a browser or a broker, so two
+# processes finish the suite in about 11 minutes here against 14 in one.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 ui: install instance
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1

@@ -68,7 +68,7 @@ def test_the_tuning_benchmark_reports_the_time_per_trial():
 @pytest.mark.e2e
 def test_the_comparison_with_the_original_configuration_reports_both():
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.graph", "--sizes", "--compare-at", "3000", "--scale-candles", "0"],
+        [sys.executable, "-m", "benchmarks.graph", "--sizes", "--compare-at", "2000", "--scale-candles", "0"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
