@@ -14,31 +14,36 @@ from blofin_assets.defs.partitions import register_symbols
 from blofin_assets.defs.resources import CandleSourceResource
 
 
-def build_daily_refresh() -> dg.ScheduleDefinition:
+def every_symbol_schedule(name: str, job, cron: str, description: str) -> dg.ScheduleDefinition:
+    """A schedule whose every tick registers the source's symbols and runs ``job`` over all."""
+
     @dg.schedule(
-        name="daily_refresh",
-        job=daily_refresh_job,
-        cron_schedule=settings.daily_cron(),
+        name=name,
+        job=job,
+        cron_schedule=cron,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Daily: new candles, features, targets for every symbol, and the monitoring assets drift_sensor watches.",
+        description=description,
     )
-    def daily_refresh(context: dg.ScheduleEvaluationContext, candle_source: CandleSourceResource) -> dg.RunRequest:
+    def _schedule(context: dg.ScheduleEvaluationContext, candle_source: CandleSourceResource) -> dg.RunRequest:
         return dg.RunRequest(tags=register_symbols(context.instance, candle_source.source()))
 
-    return daily_refresh
+    return _schedule
+
+
+def build_daily_refresh() -> dg.ScheduleDefinition:
+    return every_symbol_schedule(
+        "daily_refresh",
+        daily_refresh_job,
+        settings.daily_cron(),
+        "Daily: new candles, features, targets for every symbol, and the monitoring assets drift_sensor watches.",
+    )
 
 
 def build_hourly_predictions() -> dg.ScheduleDefinition:
-    @dg.schedule(
-        name="hourly_predictions",
-        job=hourly_predictions_job,
-        cron_schedule=settings.hourly_cron(),
-        execution_timezone="UTC",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Hourly: new candles and features, and every model's signal for each symbol's newest candle, recorded.",
+    return every_symbol_schedule(
+        "hourly_predictions",
+        hourly_predictions_job,
+        settings.hourly_cron(),
+        "Hourly: new candles and features, and every model's signal for each symbol's newest candle, recorded.",
     )
-    def hourly_predictions(context: dg.ScheduleEvaluationContext, candle_source: CandleSourceResource) -> dg.RunRequest:
-        return dg.RunRequest(tags=register_symbols(context.instance, candle_source.source()))
-
-    return hourly_predictions
