@@ -117,6 +117,3 @@ def newest_signals(
     if rows.empty:
         raise CandleDataError("too few candles to compute features (each symbol needs more than 100)")
     return compute_signals(ensemble, rows, horizon=horizon, source=origin)
-
-
-
