@@ -1,10 +1,11 @@
 """Small helpers to show tables and numbers in Dagster metadata."""
 
-import math
-
 import pandas as pd
 
 from blofin_assets.ml.reporting import fmt
+from blofin_assets.storage.jsonsafe import finite  # numeric metadata: None where not finite
+
+__all__ = ["finite", "md_table", "present"]
 
 
 def md_table(frame: pd.DataFrame) -> str:
@@ -13,14 +14,6 @@ def md_table(frame: pd.DataFrame) -> str:
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
     rows = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
-
-
-def finite(value) -> float | None:
-    """A float for numeric metadata, or None where the value is missing or not finite."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def present(metadata: dict) -> dict:

@@ -21,6 +21,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from blofin_assets.ml.splits import resolve_purge
+
 
 @dataclass(frozen=True)
 class CombinatorialSplit:
@@ -51,9 +53,7 @@ def combinatorial_purged_splits(
         raise ValueError(f"k_test must be in [1, n_groups), got k_test={k_test}, n_groups={n_groups}")
     if not 0.0 <= embargo_fraction < 0.5:
         raise ValueError(f"embargo_fraction must be in [0, 0.5), got {embargo_fraction}")
-    purge = horizon if purge is None else purge
-    if purge < horizon:
-        raise ValueError(f"purge gap ({purge}) must be at least the horizon ({horizon})")
+    purge = resolve_purge(horizon, purge)
     combos = list(combinations(range(n_groups), k_test))
     train_parts: list[list[np.ndarray]] = [[] for _ in combos]
     test_parts: list[list[np.ndarray]] = [[] for _ in combos]

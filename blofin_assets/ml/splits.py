@@ -16,6 +16,14 @@ import pandas as pd
 TRAIN, PURGE, TEST = "train", "purge", "test"
 
 
+def resolve_purge(horizon: int, purge: int | None) -> int:
+    """The purge gap: ``horizon`` rows by default, never fewer (their labels would overlap)."""
+    purge = horizon if purge is None else purge
+    if purge < horizon:
+        raise ValueError(f"purge gap ({purge}) must be at least the horizon ({horizon})")
+    return purge
+
+
 def holdout_split(
     frame: pd.DataFrame,
     *,
@@ -32,9 +40,7 @@ def holdout_split(
     """
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1, got {horizon}")
-    purge = horizon if purge is None else purge
-    if purge < horizon:
-        raise ValueError(f"purge gap ({purge}) must be at least the horizon ({horizon})")
+    purge = resolve_purge(horizon, purge)
     if test_days is None and not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     if test_days is not None and test_days <= 0:
@@ -117,9 +123,7 @@ def walk_forward_splits(
         raise ValueError(f"mode must be one of {WALK_FORWARD_MODES}, got {mode!r}")
     if not 0.0 <= embargo_fraction < 0.5:
         raise ValueError(f"embargo_fraction must be in [0, 0.5), got {embargo_fraction}")
-    purge = horizon if purge is None else purge
-    if purge < horizon:
-        raise ValueError(f"purge gap ({purge}) must be at least the horizon ({horizon})")
+    purge = resolve_purge(horizon, purge)
 
     positions = pd.Series(np.arange(len(frame)), index=frame.index)
     train_parts: list[list[np.ndarray]] = [[] for _ in range(n_folds)]

@@ -23,3 +23,11 @@ def jsonable(value):
     if isinstance(value, np.bool_):
         return bool(value)
     return value
+
+
+def finite(value) -> float | None:
+    """A float, or None where the value is missing or not finite (NaN, infinite)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None

@@ -5,12 +5,11 @@ database (``record_retrain_events``)."""
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime, timezone
 from pathlib import Path
 
 from blofin_assets.storage.files import write_json
-from blofin_assets.storage.jsonsafe import jsonable
+from blofin_assets.storage.jsonsafe import finite, jsonable
 from blofin_assets.storage.results import ResultsDB
 
 RETRAIN_LOG = "retrain_log.json"
@@ -49,10 +48,6 @@ def update_performance_history(folder: Path, entries: list[dict]) -> list[dict]:
     return history
 
 
-def _finite(value) -> float | None:
-    return None if value is None or not math.isfinite(float(value)) else float(value)
-
-
 def record_retrain_events(models_root: Path, db: ResultsDB, events: list[dict]) -> None:
     """Append decisions to the retrain log beside the models and to ``retrain_events``. Each
     event: model, run_id, decision, and optionally reason, metric, baseline, current, severity
@@ -68,8 +63,8 @@ def record_retrain_events(models_root: Path, db: ResultsDB, events: list[dict]) 
                 "decision": e["decision"],
                 "reason": e.get("reason"),
                 "metric": e.get("metric"),
-                "baseline": _finite(e.get("baseline")),
-                "current": _finite(e.get("current")),
+                "baseline": finite(e.get("baseline")),
+                "current": finite(e.get("current")),
                 "severity": e.get("severity"),
                 "details_json": json.dumps(jsonable(e), sort_keys=True),
             }
