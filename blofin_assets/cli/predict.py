@@ -40,10 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
     store = ModelStore(args.models_dir or settings.models_dir())
     try:
-        saved = EnsembleStore(store)
-        ensemble = saved.load()
+        ensemble = EnsembleStore(store).load()
         source = candle_source(args.config, args.candles_dir)
-        signals = newest_signals(ensemble, source, args.symbol, horizon=int(saved.read_config()["horizon"]), origin="predict command")
+        signals = newest_signals(ensemble, source, args.symbol, horizon=ensemble.horizon_, origin="predict command")
         db = ResultsDB(settings.db_url())
         try:
             record_predictions(db, signals.records)

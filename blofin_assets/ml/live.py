@@ -31,10 +31,13 @@ def split_by_outcome(records: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.Dat
 def score_model(model: CandleModel, outcomes: pd.DataFrame, train: pd.DataFrame) -> dict:
     """The model's recorded predictions on ``outcomes`` beside its naive baseline, the model's
     own way (model.compare: majority class, no-change price, the symbol's training mean)."""
-    comparison = model.compare(outcomes, train, outcomes["prediction"].to_numpy())
+    return _figures(model, model.compare(outcomes, train, outcomes["prediction"].to_numpy()), len(outcomes))
+
+
+def _figures(model: CandleModel, comparison: dict, n: int) -> dict:
     metric = model.main_metric
     return {
-        "n": int(len(outcomes)),
+        "n": int(n),
         "metric": metric,
         "live": comparison["model"][metric],
         "baseline": comparison["baseline"][metric],
@@ -131,9 +134,10 @@ def judge(
         validation_accuracy = reference
     else:
         metric = model.main_metric
-        figures = score_model(model, outcomes, train) if n else {"n": 0, "metric": metric, "live": None, "baseline": None, "skill": None}
+        comparison = model.compare(outcomes, train, outcomes["prediction"].to_numpy()) if n else None
+        figures = _figures(model, comparison, n) if n else {"n": 0, "metric": metric, "live": None, "baseline": None, "skill": None}
         _, reference = model.monitored_figure(validation)
-        current = model.monitored_figure(model.compare(outcomes, train, outcomes["prediction"].to_numpy()))[1] if n else None
+        current = model.monitored_figure(comparison)[1] if n else None
         validation_main = validation["model"][metric]
         drop = None if not reference or current is None else model.relative_drop(reference, current)
         significant = drop is not None and model.drop_is_significant(reference, int(validation["n"]), current, n, horizon)

@@ -39,10 +39,13 @@ SOURCE = "http service"
 
 @dataclass(frozen=True)
 class Bundle:
-    """One complete model version: the ensemble (with its members) and its horizon."""
+    """One complete model version: the ensemble with its members."""
 
     ensemble: EnsemblePredictor
-    horizon: int
+
+    @property
+    def horizon(self) -> int:
+        return self.ensemble.horizon_
 
     def versions(self) -> dict:
         return {"ensemble_version": self.ensemble.version_, "model_versions": dict(self.ensemble.versions)}
@@ -65,7 +68,7 @@ class CurrentModels:
                 return self._bundle
             try:
                 ensemble = self.saved.load()
-                self._bundle = Bundle(ensemble, int(self.saved.read_config()["horizon"]))
+                self._bundle = Bundle(ensemble)
                 log.info("serving ensemble version %s", ensemble.version_)
             except (EnsembleVersionError, ModelNotFoundError, ModelIntegrityError, FileNotFoundError) as exc:
                 if self._bundle is None:

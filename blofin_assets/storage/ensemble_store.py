@@ -124,6 +124,7 @@ class EnsembleStore:
         config = json.loads(raw)
         ensemble = EnsemblePredictor(ensemble_type or config["ensemble_type"])
         ensemble.version_ = hashlib.sha256(raw).hexdigest()[:16]
+        ensemble.horizon_ = int(config["horizon"]) if "horizon" in config else None
         for member in config["members"]:
             stored = self.models.load(member["name"])
             if member["version"] is not None and stored.version != member["version"]:

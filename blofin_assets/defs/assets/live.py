@@ -41,10 +41,9 @@ def predictions(
     model_store: ModelStoreResource,
     results_db: ResultsDatabase,
 ):
-    saved = EnsembleStore(model_store.get())
-    ensemble = saved.load()
+    ensemble = EnsembleStore(model_store.get()).load()
     rows = newest_rows(features)
-    signals = compute_signals(ensemble, rows, horizon=int(saved.read_config()["horizon"]), source="predictions asset")
+    signals = compute_signals(ensemble, rows, horizon=ensemble.horizon_, source="predictions asset")
     db = results_db.get()
     try:
         new = record_predictions(db, signals.records)
@@ -120,6 +119,7 @@ def prediction_outcomes(
         db.dispose()
     table = model_table(features, targets)
     train = table[table["split"] == TRAIN]
+    evaluation = saved.read_config()["evaluation"][ensemble.ensemble_type]  # the signal's validation
     judged, parity = {}, []
     for name in [*ensemble.members, SIGNAL]:
         version = ensemble.version_ if name == SIGNAL else ensemble.versions[name]
@@ -127,7 +127,7 @@ def prediction_outcomes(
         outcomes, pending = split_by_outcome(mine, table)
         outcomes = outcomes.tail(config.last_n)
         model = None if name == SIGNAL else ensemble.members[name]
-        validation = saved.read_config()["evaluation"][ensemble.ensemble_type] if model is None else _validation_of(store, name, version)
+        validation = evaluation if model is None else _validation_of(store, name, version)
         if validation is None:
             continue
         judged[name] = judge(

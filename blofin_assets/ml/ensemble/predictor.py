@@ -66,6 +66,8 @@ class EnsemblePredictor:
         Turns away rows unlike the training rows (used by live signals, not by ``predict``).
     version_ : str or None
         The saved ensemble's version (a digest of its config), once loaded.
+    horizon_ : int or None
+        Candles ahead its signal looks, once loaded.
     """
 
     def __init__(self, ensemble_type: str = "weighted_avg"):
@@ -79,6 +81,7 @@ class EnsemblePredictor:
         self.stacking_features_: list[str] = []
         self.gate_ = None
         self.version_: str | None = None
+        self.horizon_: int | None = None
 
     def add_model(self, model: CandleModel, weight: float = 0.0, version: str | None = None) -> "EnsemblePredictor":
         if not is_member(model):
