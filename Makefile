@@ -39,8 +39,9 @@ run: install instance
 test: install
 	$(BIN)/python -m pytest -n 2
 
+# dagster dev through a launcher that Ctrl-C and SIGTERM stop within seconds (see cli/ui.py).
 ui: install instance
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1
+	$(BIN)/blofin ui
 
 # The signals over HTTP on 127.0.0.1:8000, from the models `make run` trained.
 serve: install instance

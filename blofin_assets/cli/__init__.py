@@ -3,6 +3,7 @@
     blofin symbols      register the candle source's symbols as partitions; print their range
     blofin predict      signals for the newest candle of each symbol (JSON), recorded
     blofin serve        the signals over HTTP on loopback, recorded
+    blofin ui           the Dagster UI and daemon (dagster dev), stopped cleanly by Ctrl-C or SIGTERM
     blofin summary      the latest run's metrics beside their baselines
     blofin fetch        candles from BloFin (or another ccxt exchange) into CSV files
     blofin drift-demo   the monitoring loop on the embedded data
@@ -24,6 +25,7 @@ COMMANDS = {
     "symbols": "blofin_assets.cli.symbols",
     "predict": "blofin_assets.cli.predict",
     "serve": "blofin_assets.cli.serve",
+    "ui": "blofin_assets.cli.ui",
     "summary": "blofin_assets.cli.summary",
     "fetch": "blofin_assets.cli.fetch",
     "drift-demo": "blofin_assets.cli.drift_demo",
