@@ -4,6 +4,7 @@ the Materialize button uses. Screenshots go to test-artifacts/."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -128,23 +129,79 @@ def test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui(webserve
             page.screenshot(path=str(ARTIFACTS / f"ui-lineage-{group}.png"))
 
         add_symbols(webserver, ["BTC-USDT", "ETH-USDT"])
-        run_id = launch(webserver, ["candles", "features"], ["BTC-USDT", "ETH-USDT"])
+        run_id = launch(webserver, sorted(expected), ["BTC-USDT", "ETH-USDT"])
         wait_for_success(webserver, run_id)
-        page.set_viewport_size({"width": 1800, "height": 1200})
-        page.goto(f"{webserver}/assets/candles", wait_until="networkidle")
-        # Materialized by that run: 2 symbols x 500 candles, the row count it recorded.
-        text = wait_for_text(page, {"1,000"})
-        assert "Latest materialization" in text and "Never materialized" not in text
-        page.screenshot(path=str(ARTIFACTS / "ui-candles-materialized.png"))
+        # A laptop's window: what a user sees without scrolling sideways.
+        page.set_viewport_size({"width": 1440, "height": 900})
+        check_pages(page, webserver)
         browser.close()
-    for name in ("candles", "features"):
+    for name in expected:
         data = graphql(
             webserver,
             "query ($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { ... on AssetNode { assetMaterializations(limit: 1) { runId } } } }",
             {"key": {"path": [name]}},
         )
-        assert data["assetNodeOrError"]["assetMaterializations"][0]["runId"] == run_id
+        assert data["assetNodeOrError"]["assetMaterializations"][0]["runId"] == run_id, name
     assert expected == set(served)
+
+
+def check_pages(page, url: str) -> None:
+    """The pages a user opens after a run, as they look: screenshots in test-artifacts/."""
+    page.goto(f"{url}/assets/candles", wait_until="networkidle")
+    text = wait_for_text(page, {"1,400", "1h"})  # 2 symbols x 700 candles, bar size readable
+    assert "Latest materialization" in text and "0 days" not in text
+    page.screenshot(path=str(ARTIFACTS / "ui-candles.png"), full_page=True)
+
+    # Each validation page draws its pictures in place, and its tables fit the window.
+    for name, picture in (("direction_predictor", "predicted →"), ("price_predictor", "abs err")):
+        page.goto(f"{url}/assets/{name}_validation", wait_until="networkidle")
+        text = wait_for_text(page, {"walk_forward", "feature_importance"})
+        assert "█" in text and picture in text
+        assert metadata_row(page, "feature_importance").inner_text().count("[Show Markdown]") == 0
+        assert metadata_row(page, "charts").get_by_text("[Show Markdown]").count() == 1  # the PNGs, one click deep
+        for key in ("walk_forward", "metrics", "feature_importance", "confusion_matrix", "predicted_vs_actual"):
+            row = metadata_row(page, key)
+            if row.count():
+                row.scroll_into_view_if_needed()
+                assert_fits(page, row.locator("th").last, f"{name}_validation {key}")
+        metadata_row(page, "walk_forward").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"ui-{name}-validation.png"))
+
+    # The backtest's equity chart opens in a dialog whose Close button stays on screen.
+    page.goto(f"{url}/assets/signal_backtest", wait_until="networkidle")
+    wait_for_text(page, {"equity"})
+    for key in ("figures", "deflated_sharpe"):
+        metadata_row(page, key).scroll_into_view_if_needed()
+        assert_fits(page, metadata_row(page, key).locator("th").last, f"signal_backtest {key}")
+    equity = metadata_row(page, "equity")
+    equity.scroll_into_view_if_needed()
+    equity.get_by_text("[Show Markdown]").click()
+    close = page.get_by_role("dialog").get_by_role("button", name="Close")
+    close.wait_for(timeout=10_000)
+    assert page.get_by_role("dialog").locator("img").count() == 1
+    assert_fits(page, close, "the equity dialog's Close button")
+    time.sleep(1)  # the dialog fades in
+    page.screenshot(path=str(ARTIFACTS / "ui-backtest-equity.png"))
+    close.click()
+    page.get_by_role("dialog").wait_for(state="detached", timeout=10_000)
+
+
+def metadata_row(page, key: str):
+    """The row of the latest materialization's metadata table whose first cell is ``key``."""
+    return page.locator("tr").filter(has=page.locator("td", has_text=re.compile(rf"^{re.escape(key)}$"))).first
+
+
+def assert_fits(page, element, what: str) -> None:
+    """``element`` is on screen and not clipped: the point just inside its right edge is it."""
+    box, width, height = element.bounding_box(), page.viewport_size["width"], page.viewport_size["height"]
+    assert box is not None, f"{what} is not shown"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, (what, box)
+    visible = element.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return e.contains(document.elementFromPoint(r.right - 2, r.top + r.height / 2)); }"
+    )
+    if not visible:
+        page.screenshot(path=str(ARTIFACTS / "ui-cut-off.png"))
+    assert visible, f"{what} is cut off or covered at its right edge (see test-artifacts/ui-cut-off.png)"
 
 
 def location_name(url: str) -> str:
@@ -216,7 +273,10 @@ def launch(url: str, assets: list[str], symbols: list[str]) -> str:
             "pipelineName": "__ASSET_JOB",
             "assetSelection": [{"path": [a]} for a in assets],
         },
-        "runConfigData": {"resources": {"candle_source": {"config": {"candles_per_symbol": 500, "symbols": symbols}}}},
+        "runConfigData": {
+            "resources": {"candle_source": {"config": {"candles_per_symbol": 700, "symbols": symbols}}},
+            "ops": {"price_predictor": {"config": {"epochs": 10}}},
+        },
         "executionMetadata": {
             "tags": [
                 {"key": "dagster/asset_partition_range_start", "value": symbols[0]},

@@ -1,4 +1,7 @@
-"""Charts for asset metadata: PNG images embedded in markdown (matplotlib, no display needed)."""
+"""Charts for asset metadata. The UI draws a markdown entry shorter than ``INLINE_LIMIT``
+characters in place and hides a longer one behind a "[Show Markdown]" link, so the pictures a
+user opens a page for are small markdown tables with text bars (``*_table``), and the detailed
+PNG charts (matplotlib, no display needed), far longer as base64, sit one click deep."""
 
 from __future__ import annotations
 
@@ -6,9 +9,67 @@ import base64
 import io
 
 import matplotlib
+import numpy as np
+import pandas as pd
 
 matplotlib.use("Agg")  # never open a window, work on servers without a display
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+INLINE_LIMIT = 1000  # Dagster 1.13's UI: markdown metadata under this length renders inline
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def text_bar(value: float, scale: float, width: int = 16) -> str:
+    """A bar of ``width`` characters at ``value == scale``, in eighths of a character."""
+    if not scale > 0 or not value > 0:
+        return ""
+    eighths = round(min(value / scale, 1.0) * width * 8)
+    return "█" * (eighths // 8) + BLOCKS[eighths % 8].strip()
+
+
+def inline(markdown: str) -> str:
+    if len(markdown) >= INLINE_LIMIT:
+        raise ValueError(f"{len(markdown)} characters would not show inline (limit {INLINE_LIMIT})")
+    return markdown
+
+
+def importance_table(importance: dict[str, float], top: int = 8) -> str:
+    """The ``top`` features by loss increase, each with a bar (none where shuffling helped)."""
+    items = sorted(importance.items(), key=lambda kv: -kv[1])[:top]
+    scale = max((v for _, v in items), default=0.0)
+    rows = [f"| {k} | {v:.3g} | {text_bar(v, scale)} |" for k, v in items]
+    return inline("\n".join(["| feature | loss increase | |", "| --- | --- | --- |", *rows]))
+
+
+def confusion_table(actual, predicted, labels: list[str]) -> str:
+    """Counts of (actual, predicted) pairs, with the share of each actual row."""
+    counts = confusion_counts(actual, predicted, len(labels))
+    totals = counts.sum(axis=1)
+    rows = [
+        f"| **{label}** | " + " | ".join(f"{c} ({c / max(totals[i], 1):.0%})" for c in counts[i]) + " |"
+        for i, label in enumerate(labels)
+    ]
+    header = "| actual ↓ predicted → | " + " | ".join(labels) + " |"
+    return inline("\n".join([header, "| --- " * (len(labels) + 1) + "|", *rows]))
+
+
+def calibration_table(actual, predicted, unit: str, bins: int = 5) -> str:
+    """Held-out rows in ``bins`` equal groups by prediction (q1 lowest): mean predicted beside
+    mean actual (equal when calibrated) and the mean absolute error, in ``unit``."""
+    frame = pd.DataFrame({"actual": np.asarray(actual, float), "predicted": np.asarray(predicted, float)}).dropna()
+    frame["group"] = pd.qcut(frame["predicted"].rank(method="first"), min(bins, len(frame)), labels=False)
+    frame["abs_error"] = (frame["actual"] - frame["predicted"]).abs()
+    table = frame.groupby("group")[["predicted", "actual", "abs_error"]].mean()
+    rows = [f"| q{i + 1} | {r.predicted:.3g} | {r.actual:.3g} | {r.abs_error:.3g} |" for i, r in enumerate(table.itertuples(index=False))]
+    return inline("\n".join([f"| {unit} | predicted | actual | abs err |", "| --- | --- | --- | --- |", *rows]))
+
+
+def confusion_counts(actual, predicted, k: int):
+    counts = np.zeros((k, k), dtype=int)
+    for a, p in zip(actual, predicted):
+        counts[int(a), int(p)] += 1
+    return counts
 
 
 def to_png(figure) -> bytes:
@@ -22,21 +83,40 @@ def markdown_image(png: bytes, alt: str) -> str:
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
 
 
+MAX_EQUITY_PANELS = 12
+
+
 def equity_chart(curves: dict[str, dict[str, list[float]]], title: str) -> bytes:
-    """One panel per symbol, each with the strategy's and buy-and-hold's equity."""
+    """Each symbol's strategy and buy-and-hold equity in a grid of at most three columns (over
+    ``MAX_EQUITY_PANELS`` symbols, one panel of their mean). The UI shows the PNG at its own
+    size in a dialog, so the figure is capped at about 810 x 600 pixels to keep the dialog's
+    Close button on a laptop screen."""
+    if len(curves) > MAX_EQUITY_PANELS:
+        curves = {f"mean of {len(curves)} symbols": mean_curves(curves)}
     n = max(1, len(curves))
-    figure, axes = plt.subplots(n, 1, figsize=(8, 2.4 * n), squeeze=False)
-    for ax, (symbol, lines) in zip(axes[:, 0], curves.items()):
+    cols = min(3, n)
+    rows = -(-n // cols)
+    figure, axes = plt.subplots(rows, cols, figsize=(min(9.0, 3.2 * cols + 1), min(6.4, 2.0 * rows + 0.8)), squeeze=False)
+    for ax, (symbol, lines) in zip(axes.flat, curves.items()):
         for label, values in lines.items():
-            ax.plot(values, label=label, linewidth=1.2)
+            ax.plot(values, label=label, linewidth=1.0)
         ax.axhline(1.0, color="grey", linewidth=0.6)
-        ax.set_title(symbol, fontsize=9)
-        ax.set_ylabel("equity")
-        ax.legend(fontsize=7, loc="upper left")
-    axes[-1, 0].set_xlabel("bars of the held-out period")
-    figure.suptitle(title, fontsize=10)
+        ax.set_title(symbol, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=7, loc="upper left")
+    figure.supxlabel("bars of the held-out period (equity, 1 = start)", fontsize=8)
+    figure.suptitle(title, fontsize=9)
     figure.tight_layout()
     return to_png(figure)
+
+
+def mean_curves(curves: dict[str, dict[str, list[float]]]) -> dict[str, list[float]]:
+    """Each line's mean over symbols, on the bars they all have."""
+    labels = next(iter(curves.values())).keys()
+    length = min(len(values) for lines in curves.values() for values in lines.values())
+    return {label: np.mean([lines[label][:length] for lines in curves.values()], axis=0).tolist() for label in labels}
 
 
 def importance_chart(importance: dict[str, float], title: str) -> bytes:
@@ -53,12 +133,8 @@ def importance_chart(importance: dict[str, float], title: str) -> bytes:
 
 def confusion_chart(actual, predicted, labels: list[str], title: str) -> bytes:
     """Counts of (actual, predicted) pairs, with the share of each actual row in brackets."""
-    import numpy as np
-
     k = len(labels)
-    counts = np.zeros((k, k), dtype=int)
-    for a, p in zip(actual, predicted):
-        counts[int(a), int(p)] += 1
+    counts = confusion_counts(actual, predicted, k)
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     figure, ax = plt.subplots(figsize=(1.6 * k + 1.5, 1.4 * k + 1))
     ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
@@ -76,8 +152,6 @@ def confusion_chart(actual, predicted, labels: list[str], title: str) -> bytes:
 
 def prediction_chart(actual, predicted, title: str, unit: str) -> bytes:
     """Predicted against actual (the diagonal is perfect), and the residuals' distribution."""
-    import numpy as np
-
     actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
     left.scatter(actual, predicted, s=4, alpha=0.4)
@@ -97,8 +171,6 @@ def prediction_chart(actual, predicted, title: str, unit: str) -> bytes:
 
 def trials_chart(trials, model: str) -> bytes:
     """Each trial's score (mean fold skill) in the order they ran, and the best so far."""
-    import numpy as np
-
     figure, ax = plt.subplots(figsize=(7, 3.2))
     done = trials[trials["state"] == "complete"]
     ax.scatter(done["trial"], done["score"], s=14, label="trial")

@@ -94,6 +94,17 @@ def infer_bar(timestamps: pd.Series) -> pd.Timedelta:
     return pd.Timedelta(steps.mode().iloc[0])
 
 
+BAR_UNITS = (("w", pd.Timedelta(weeks=1)), ("d", pd.Timedelta(days=1)), ("h", pd.Timedelta(hours=1)), ("m", pd.Timedelta(minutes=1)), ("s", pd.Timedelta(seconds=1)))
+
+
+def bar_label(bar: pd.Timedelta) -> str:
+    """A bar size as traders write it: 1h, 15m, 4h, 1d, 1w (pandas prints "0 days 01:00:00")."""
+    for unit, size in BAR_UNITS:
+        if bar >= size and bar % size == pd.Timedelta(0):
+            return f"{bar // size}{unit}"
+    return str(bar)
+
+
 def find_gaps(candles: pd.DataFrame, tolerance_bars: float = 3.0) -> list[dict]:
     """Places where a symbol's series skips more than ``tolerance_bars`` bars (its own bar size):
     symbol, the candle before the gap, the one after, and how many bars are missing."""

@@ -10,6 +10,9 @@ from blofin_assets.ml.reports import ValidationReport
 from blofin_assets.ml.validation import direction_skill
 
 
+SECONDARY_FIGURES = ("f1", "rmse", "r2")  # beside each report's main metric, where its task has them
+
+
 def fmt(value, digits: int = 4) -> str:
     """A number as the tables show it: 4 significant digits, thousands with one decimal."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -34,7 +37,7 @@ def headline(report: ValidationReport, scope: str = "pooled", symbol: str | None
         "n_test": block["n"],
     }
     # Each task's secondary figures; the price model's R^2 is that of its implied log return.
-    row.update(f1=model.get("f1"), rmse=model.get("rmse"), r2=model.get("return_r2", model.get("r2")))
+    row.update(f1=model.get("f1"), rmse=model.get("rmse"), r2=model.get("return_r2", model.get("r2")))  # SECONDARY_FIGURES
     return row
 
 
@@ -57,24 +60,30 @@ def comparison_table(reports: list[ValidationReport]) -> pd.DataFrame:
 
 
 def walk_forward_table(report: ValidationReport) -> pd.DataFrame:
-    """One row per walk-forward fold: window, main metric beside its baseline, skill, IC."""
+    """One row per walk-forward fold: test window, main metric beside its baseline, and skill.
+    Five narrow columns, so the table fits its cell in the UI on a laptop screen (fold sizes
+    and per-fold IC are in the report)."""
     walk_forward = report["walk_forward"]
     metric = walk_forward["summary"]["metric"]
+    folds = walk_forward["folds"]
+    one_year = len({f["test_start"][:4] for f in folds} | {f["test_end"][:4] for f in folds}) == 1
     rows = [
         {
             "fold": fold["fold"],
-            "test_start": fold["test_start"][:16],
-            "test_end": fold["test_end"][:16],
-            "n_train": fold["n_train"],
-            "n_test": fold["n_test"],
+            "test": day_range(fold["test_start"], fold["test_end"], with_year=not one_year),
             metric: fold["pooled"]["model"][metric],
             "baseline": fold["pooled"]["baseline"][metric],
             "skill": fold["pooled"]["skill"],
-            "ic": fold.get("ic"),
         }
-        for fold in walk_forward["folds"]
+        for fold in folds
     ]
     return pd.DataFrame(rows)
+
+
+def day_range(start: str, end: str, with_year: bool) -> str:
+    """ISO timestamps as days: "01-29..02-22", or "2024-12-20..2025-01-14" with the year."""
+    cut = 0 if with_year else 5
+    return f"{start[cut:10]}..{end[cut:10]}"
 
 
 def summary_row(report: ValidationReport) -> dict:
@@ -90,5 +99,8 @@ def summary_row(report: ValidationReport) -> dict:
 
 
 def per_symbol_table(report: ValidationReport) -> pd.DataFrame:
+    """Pooled and per-symbol: the main metric (named in its column) beside its baseline, skill
+    and rows; narrow enough for its cell in the UI (the secondary figures are in the report)."""
     rows = [headline(report)] + [headline(report, symbol=s) for s in sorted(report["per_symbol"])]
-    return pd.DataFrame(rows).drop(columns=["model"])
+    table = pd.DataFrame(rows).rename(columns={"value": report["metric"], "n_test": "n"})
+    return table[["scope", report["metric"], "baseline", "skill", "n"]]

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blofin_assets.market.schema import CandleDataError, infer_bar, validate_candles
+from blofin_assets.market.schema import CandleDataError, bar_label, infer_bar, validate_candles
 
 
 def candles(n=5, symbol="BTC-USDT", start="2024-01-01", freq="1h"):
@@ -71,3 +71,8 @@ def test_naive_timestamps_are_refused():
 @pytest.mark.parametrize("freq", ["1min", "15min", "4h", "1D"])
 def test_bar_size_is_inferred(freq):
     assert infer_bar(candles(n=20, freq=freq)["timestamp"]) == pd.Timedelta(freq)
+
+
+@pytest.mark.parametrize("bar, label", [("1min", "1m"), ("15min", "15m"), ("90min", "90m"), ("4h", "4h"), ("1D", "1d"), ("7D", "1w"), ("30s", "30s")])
+def test_bar_sizes_read_as_traders_write_them(bar, label):
+    assert bar_label(pd.Timedelta(bar)) == label

@@ -13,7 +13,7 @@ from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result,
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.partitions import PER_SYMBOL
 from blofin_assets.defs.resources import CandleSourceResource
-from blofin_assets.market.schema import CandleDataError, find_gaps, infer_bar, short_symbols
+from blofin_assets.market.schema import CandleDataError, bar_label, find_gaps, infer_bar, short_symbols
 from blofin_assets.market.sources import CandleSource
 
 
@@ -44,7 +44,7 @@ def per_symbol_summary(frame: pd.DataFrame) -> pd.DataFrame:
             {
                 "symbol": symbol,
                 "candles": len(group),
-                "bar": str(infer_bar(group["timestamp"])),
+                "bar": bar_label(infer_bar(group["timestamp"])),
                 "first": group["timestamp"].iloc[0].isoformat(),
                 "last": group["timestamp"].iloc[-1].isoformat(),
             }

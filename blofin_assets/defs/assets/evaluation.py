@@ -5,7 +5,15 @@ import dagster as dg
 import pandas as pd
 from sklearn.base import is_classifier
 
-from blofin_assets.defs.charts import confusion_chart, importance_chart, markdown_image, prediction_chart
+from blofin_assets.defs.charts import (
+    calibration_table,
+    confusion_chart,
+    confusion_table,
+    importance_chart,
+    importance_table,
+    markdown_image,
+    prediction_chart,
+)
 from blofin_assets.defs.checks import leakage_result, leakage_spec, logged
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
@@ -13,7 +21,7 @@ from blofin_assets.ml.dataset import TargetSet, model_table
 from blofin_assets.ml.evaluation import Evaluation, ValidationSettings, evaluate_model
 from blofin_assets.ml.leakage import AuditBounds
 from blofin_assets.ml.models import CandleModel
-from blofin_assets.ml.reporting import comparison_table, per_symbol_table, walk_forward_table
+from blofin_assets.ml.reporting import SECONDARY_FIGURES, comparison_table, headline, per_symbol_table, walk_forward_table
 from blofin_assets.ml.reports import ValidationReport
 from blofin_assets.storage.jsonsafe import jsonable
 from blofin_assets.storage.model_store import ModelRef, ModelStore, StoredModel
@@ -51,7 +59,6 @@ def record_validation(store: ModelStore, stored: StoredModel, report: Validation
 
 def report_metadata(report: ValidationReport) -> dict:
     pooled, metric = report["pooled"], report["metric"]
-    importance = sorted(report["feature_importance"].items(), key=lambda kv: -kv[1])[:8]
     metadata = {
         metric: finite(pooled["model"][metric]),
         f"baseline_{metric}": finite(pooled["baseline"][metric]),
@@ -59,10 +66,10 @@ def report_metadata(report: ValidationReport) -> dict:
         "n_test": report["n_test"],
         "test_window": f"{report['test_window']['start']} .. {report['test_window']['end']}",
         "metrics": dg.MetadataValue.md(md_table(per_symbol_table(report))),
-        "top_features": dg.MetadataValue.md(
-            md_table(pd.DataFrame(importance, columns=["feature", "loss increase when shuffled"]))
-        ),
+        "feature_importance": dg.MetadataValue.md(importance_table(report["feature_importance"])),
         "ic": finite(pooled["ic"]) if "ic" in pooled else None,
+        # the secondary figures each task has (f1; rmse and r2), out of the narrow table
+        **{key: finite(headline(report)[key]) for key in SECONDARY_FIGURES},
     }
     if "walk_forward" in report:
         summary = report["walk_forward"]["summary"]
@@ -73,20 +80,23 @@ def report_metadata(report: ValidationReport) -> dict:
 
 
 def report_charts(model: CandleModel, report: ValidationReport, predictions: pd.DataFrame) -> dict:
-    """Feature importance, and a confusion matrix (classifiers) or predicted vs actual with
-    residuals (regressors, on the scale of their ``chart_unit``)."""
+    """A confusion matrix (classifiers) or predicted against actual by group of prediction
+    (regressors, on the scale of their ``chart_unit``) as tables the UI shows in place, and the
+    full charts (every feature's importance; the matrix, or the scatter with residuals) as PNGs
+    one click deep."""
     name = model.name
-    charts = {
-        "feature_importance": importance_chart(report["feature_importance"], f"{name}: permutation importance, held-out rows")
-    }
     actual, predicted, close = predictions["actual"], predictions["predicted"], predictions["close"]
+    pngs = [importance_chart(report["feature_importance"], f"{name}: permutation importance, held-out rows")]
     if is_classifier(model):
-        charts["confusion_matrix"] = confusion_chart(actual, predicted, list(model.class_labels), f"{name}: held-out rows")
+        labels = list(model.class_labels)
+        metadata = {"confusion_matrix": confusion_table(actual, predicted, labels)}
+        pngs.append(confusion_chart(actual, predicted, labels, f"{name}: held-out rows"))
     else:
-        charts["predicted_vs_actual"] = prediction_chart(
-            model.chart_values(actual, close), model.chart_values(predicted, close), f"{name}: held-out rows", model.chart_unit
-        )
-    return {key: dg.MetadataValue.md(markdown_image(png, key.replace("_", " "))) for key, png in charts.items()}
+        actual, predicted = model.chart_values(actual, close), model.chart_values(predicted, close)
+        metadata = {"predicted_vs_actual": calibration_table(actual, predicted, model.chart_unit)}
+        pngs.append(prediction_chart(actual, predicted, f"{name}: held-out rows", model.chart_unit))
+    metadata["charts"] = "\n\n".join(markdown_image(png, f"{name} chart") for png in pngs)
+    return {key: dg.MetadataValue.md(text) for key, text in metadata.items()}
 
 
 def validation_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:

@@ -6,10 +6,12 @@ import dagster as dg
 import numpy as np
 import pytest
 
+from blofin_assets.defs.charts import INLINE_LIMIT
 from blofin_assets.serving.api import load_model
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.model_store import ModelStore
-from blofin_assets.ml.models import model_names
+from blofin_assets.ml.models import model_class, model_names
+from blofin_assets.ml.models.tasks import CandleClassifier
 from blofin_assets.storage.results import ResultsDB
 from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
 
@@ -126,11 +128,14 @@ def test_materializations_carry_row_counts_windows_and_metrics(graph):
     assert {"estimator", "version", "path", "n_train", "train_window"} <= set(metadata["risk_scorer"])
     assert {"accuracy", "baseline_accuracy", "skill", "metrics"} <= set(metadata["direction_predictor_validation"])
     assert {"mae", "baseline_mae", "skill"} <= set(metadata["volatility_regressor_validation"])
-    image = "](data:image/png;base64,"
     for name in model_names():
         validation = metadata[f"{name}_validation"]
-        chart = "confusion_matrix" if name in ("direction_predictor", "momentum_classifier") else "predicted_vs_actual"
-        assert image in validation["feature_importance"].value and image in validation[chart].value
+        # The pictures as tables short enough for the UI to draw in place; the PNGs one click deep.
+        table = "confusion_matrix" if issubclass(model_class(name), CandleClassifier) else "predicted_vs_actual"
+        for key in ("feature_importance", table, "walk_forward", "metrics"):
+            assert len(validation[key].value) < INLINE_LIMIT and "data:image" not in validation[key].value
+        assert "█" in validation["feature_importance"].value
+        assert validation["charts"].value.count("](data:image/png;base64,") == 2
         assert "walk_forward" in validation and validation["walk_forward_skill_std"].value >= 0
 
 
@@ -162,7 +167,7 @@ def test_signal_backtest_reports_each_symbol_beside_buy_and_hold(graph):
         e.asset_key.to_user_string(): e.materialization.metadata for e in second.get_asset_materialization_events()
     }["signal_backtest"]
     assert metadata["equity"].value.startswith("![equity curves](data:image/png;base64,")
-    assert "total_return" in metadata["figures"].value
+    assert "| BTC-USDT |" in metadata["figures"].value and "| hold |" in metadata["figures"].value
     stored = json.loads((root / "models" / "model_risk_scorer" / "metadata.json").read_text())
     assert stored["backtest"]["rule"] == {"min_confidence": 0.7, "max_risk": 50.0, "allow_short": False}
     # Deflated for every choice made: no tuning trials here, the three ensemble types compared.
