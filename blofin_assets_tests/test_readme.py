@@ -24,7 +24,7 @@ BIN = Path(sys.executable).parent
 COVERED_BY = {
     "make run": "test_end_to_end::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
     "make test": "CI: .ci/run",
-    "make ui": "test_ui::test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui",
+    "make ui": "cli.test_ui::test_the_ui_and_every_process_it_started_stop_within_seconds",
     "make bench": "test_benchmarks::test_the_graph_benchmark_reports_time_and_memory_per_asset",
     "make serve": "serving.test_http::test_the_newest_candle_of_a_symbol_and_a_posted_row_get_the_same_shape",
     "curl -s http://127.0.0.1:8000/signal/BTC-USDT": "serving.test_http::test_the_newest_candle_of_a_symbol_and_a_posted_row_get_the_same_shape",
@@ -58,11 +58,11 @@ RUN_HERE = {
 MAKE_RECIPES = {
     "run": [
         "RANGE=$$($(BIN)/blofin symbols) && \\",
-        "$(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range \"$$RANGE\"",
+        "PYTHONWARNINGS=ignore::FutureWarning:click.core $(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range \"$$RANGE\"",
         "$(BIN)/blofin summary",
     ],
     "test": ["$(BIN)/python -m pytest -n 2"],
-    "ui": ["$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1"],
+    "ui": ["$(BIN)/blofin ui"],
     "bench": ["$(BIN)/python -m benchmarks.graph", "$(BIN)/python -m benchmarks.predict", "$(BIN)/python -m benchmarks.live", "$(BIN)/python -m benchmarks.tuning"],
     "serve": ["$(BIN)/blofin serve"],
     "drift-demo": ["$(BIN)/blofin drift-demo"],
