@@ -1,36 +1,45 @@
 """Technical features, computed per symbol and strictly causal: the value at candle t uses
 candles <= t only, so appending future candles never changes an earlier value.
 
-Formulas (r_t = ln(close_t / close_{t-1}); EMA_n has alpha = 2/(n+1); Wilder smoothing has
-alpha = 1/n; both recursive from the first candle, never adjusted with later data):
+The indicators traders compare with their charting tools (RSI, MACD, ATR, ADX, SMA, fast
+stochastic) are computed by TA-Lib itself, seeded as TA-Lib seeds them (Wilder and EMA averages
+start from a simple average of their first n values), so after the warm-up they equal TA-Lib's
+to float precision; then scaled by close where noted. r_t = ln(close_t / close_{t-1}).
 
 - close            the close price (level; kept for targets and price models, not a model input)
 - returns          r_t
-- rsi_14           100 - 100 / (1 + Wilder14(gains) / Wilder14(losses)) of close-to-close changes
-- macd             (EMA12(close) - EMA26(close)) / close   (in units of price, so symbols compare)
-- macd_signal      EMA9(macd);   macd_hist = macd - macd_signal
-- volume_sma       SMA20(volume) (level; not a model input);  volume_ratio = volume / volume_sma
+- rsi_14           TA-Lib RSI(close, 14); 50 while the series has not moved since its start
+- macd             MACD(12, 26) line / close   (the usual MACD, in units of price, so symbols compare)
+- macd_signal      EMA9 of the MACD line (TA-Lib's signal) / close;  macd_hist = macd - macd_signal
+- volume_sma       SMA20(volume) (level; not a model input)
+- volume_ratio     volume / volume_sma; 1 (neutral: volume as usual) where volume_sma is 0, as on
+                   feeds that report no volume
 - volatility_std   sample std of r over the last 20 candles
-- atr              Wilder14(true range) / close, true range = max(h-l, |h-c_prev|, |l-c_prev|)
+- atr              TA-Lib ATR(14) / close
 - drawdown         close / max(close over the last 50 candles) - 1   (<= 0)
-- sharpe           mean(r) / std(r) over the last 20 candles (per candle, not annualised)
-- momentum_roc     close / close 10 candles ago - 1
-- stoch_k          100 * (close - min(low,14)) / (max(high,14) - min(low,14)); 50 when the range is 0
+- sharpe           mean(r) / std(r) over the last 20 candles (per candle, not annualised);
+                   0 (neutral) over a flat stretch, where std is 0
+- momentum_roc     close / close 10 candles ago - 1   (TA-Lib ROC / 100)
+- stoch_k          100 * (close - min(low,14)) / (max(high,14) - min(low,14)) (TA-Lib STOCHF
+                   fast %K); 50 when the range is 0 (a flat stretch)
 - stoch_d          SMA3(stoch_k)
-- adx              Wilder14 of DX = 100 |+DI - -DI| / (+DI + -DI), DI from Wilder14 of directional moves
+- adx              TA-Lib ADX(14)
 - parkinson_vol    sqrt(mean(ln(high/low)^2 over 20 candles) / (4 ln 2))
 
-The first WARMUP_CANDLES rows of each symbol are dropped: by then every rolling window is full
-and the recursive averages have forgotten their start (EMA26 keeps < 0.1% of its seed after
-100 steps). Rows are dropped, never filled.
+The first WARMUP_CANDLES rows of each symbol are dropped (every window full, TA-Lib's longest
+lookback, MACD's 33, passed). After that no row is dropped for zero volume or a flat
+stretch: those get the neutral values above (``NEUTRAL_WHEN_UNDEFINED``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import talib
 
 WARMUP_CANDLES = 100
+# The value a feature takes where its formula divides by zero (no volume, no movement).
+NEUTRAL_WHEN_UNDEFINED = {"rsi_14": 50.0, "volume_ratio": 1.0, "sharpe": 0.0, "stoch_k": 50.0}
 
 FEATURE_COLUMNS = (
     "close",
@@ -56,73 +65,52 @@ FEATURE_COLUMNS = (
 MODEL_FEATURES = tuple(c for c in FEATURE_COLUMNS if c not in ("close", "volume_sma"))
 
 
-def _ema(x: pd.Series, span: int) -> pd.Series:
-    return x.ewm(span=span, adjust=False).mean()
-
-
-def _wilder(x: pd.Series, n: int) -> pd.Series:
-    return x.ewm(alpha=1.0 / n, adjust=False).mean()
-
-
 def symbol_features(candles: pd.DataFrame) -> pd.DataFrame:
     """All feature columns for ONE symbol's candles (sorted by time), warm-up rows included."""
-    close, high, low, volume = (candles[c] for c in ("close", "high", "low", "volume"))
-    prev_close = close.shift(1)
-    r = np.log(close / prev_close)
+    close, high, low, volume = (candles[c].to_numpy(dtype="float64") for c in ("close", "high", "low", "volume"))
     out = pd.DataFrame(index=candles.index)
     out["close"] = close
+    r = pd.Series(np.log(close[1:] / close[:-1]), index=candles.index[1:]).reindex(candles.index)
     out["returns"] = r
 
-    change = close.diff()
-    gain = _wilder(change.clip(lower=0.0), 14)
-    loss = _wilder((-change).clip(lower=0.0), 14)
-    out["rsi_14"] = 100.0 - 100.0 / (1.0 + gain / loss.replace(0.0, np.nan))
-    out.loc[(loss == 0) & (gain > 0), "rsi_14"] = 100.0
+    rsi = talib.RSI(close, 14)
+    unmoved = np.cumsum(np.abs(np.diff(close, prepend=close[0]))) == 0  # TA-Lib says 0 there
+    out["rsi_14"] = np.where(unmoved & ~np.isnan(rsi), NEUTRAL_WHEN_UNDEFINED["rsi_14"], rsi)
 
-    macd = (_ema(close, 12) - _ema(close, 26)) / close
-    out["macd"] = macd
-    out["macd_signal"] = _ema(macd, 9)
-    out["macd_hist"] = macd - out["macd_signal"]
+    macd, signal, hist = talib.MACD(close, 12, 26, 9)
+    out["macd"] = macd / close
+    out["macd_signal"] = signal / close
+    out["macd_hist"] = hist / close
 
-    out["volume_sma"] = volume.rolling(20, min_periods=20).mean()
-    out["volume_ratio"] = volume / out["volume_sma"].replace(0.0, np.nan)
+    # A window without volume, told by its maximum: TA-Lib's running sum leaves a residue of
+    # about 1e-15 where the true mean is 0.
+    silent = pd.Series(volume).rolling(20).max().to_numpy() == 0
+    volume_sma = np.where(silent, 0.0, talib.SMA(volume, 20))
+    out["volume_sma"] = volume_sma
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = volume / volume_sma
+    out["volume_ratio"] = np.where(silent, NEUTRAL_WHEN_UNDEFINED["volume_ratio"], ratio)
     out["volatility_std"] = r.rolling(20, min_periods=20).std()
 
-    true_range = pd.concat(
-        [high - low, (high - prev_close).abs(), (low - prev_close).abs()], axis=1
-    ).max(axis=1, skipna=False)
-    atr = _wilder(true_range, 14)
-    out["atr"] = atr / close
+    out["atr"] = talib.ATR(high, low, close, 14) / close
 
-    out["drawdown"] = close / close.rolling(50, min_periods=50).max() - 1.0
+    close_s = pd.Series(close, index=candles.index)
+    out["drawdown"] = close_s / close_s.rolling(50, min_periods=50).max() - 1.0
     mean_r = r.rolling(20, min_periods=20).mean()
-    out["sharpe"] = mean_r / out["volatility_std"].replace(0.0, np.nan)
-    out["momentum_roc"] = close / close.shift(10) - 1.0
+    std_r = out["volatility_std"]
+    out["sharpe"] = (mean_r / std_r.replace(0.0, np.nan)).where(std_r != 0, NEUTRAL_WHEN_UNDEFINED["sharpe"]).where(std_r.notna())
+    out["momentum_roc"] = talib.ROC(close, 10) / 100.0
 
-    lowest = low.rolling(14, min_periods=14).min()
-    highest = high.rolling(14, min_periods=14).max()
-    span = highest - lowest
-    stoch_k = (100.0 * (close - lowest) / span.replace(0.0, np.nan)).where(span != 0, 50.0)
-    out["stoch_k"] = stoch_k.where(span.notna())
-    out["stoch_d"] = out["stoch_k"].rolling(3, min_periods=3).mean()
+    fastk, fastd = talib.STOCHF(high, low, close, fastk_period=14, fastd_period=3, fastd_matype=talib.MA_Type.SMA)
+    span = pd.Series(high, index=candles.index).rolling(14).max() - pd.Series(low, index=candles.index).rolling(14).min()
+    stoch_k = pd.Series(fastk, index=candles.index).where(span != 0, NEUTRAL_WHEN_UNDEFINED["stoch_k"]).where(span.notna())
+    out["stoch_k"] = stoch_k
+    out["stoch_d"] = stoch_k.rolling(3, min_periods=3).mean()
 
-    out["adx"] = _adx(high, low, atr, 14)
-    hl2 = np.log(high / low) ** 2
+    out["adx"] = talib.ADX(high, low, close, 14)
+    hl2 = pd.Series(np.log(high / low) ** 2, index=candles.index)
     out["parkinson_vol"] = np.sqrt(hl2.rolling(20, min_periods=20).mean() / (4.0 * np.log(2.0)))
     return out
-
-
-def _adx(high: pd.Series, low: pd.Series, atr: pd.Series, n: int) -> pd.Series:
-    up = high.diff()
-    down = -low.diff()
-    plus_dm = up.where((up > down) & (up > 0), 0.0).where(up.notna())
-    minus_dm = down.where((down > up) & (down > 0), 0.0).where(down.notna())
-    safe_atr = atr.replace(0.0, np.nan)
-    plus_di = 100.0 * _wilder(plus_dm, n) / safe_atr
-    minus_di = 100.0 * _wilder(minus_dm, n) / safe_atr
-    total = (plus_di + minus_di).replace(0.0, np.nan)
-    dx = (100.0 * (plus_di - minus_di).abs() / total).fillna(0.0).where(plus_di.notna())
-    return _wilder(dx, n)
 
 
 def compute_features(candles: pd.DataFrame) -> pd.DataFrame:

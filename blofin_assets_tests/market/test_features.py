@@ -103,3 +103,57 @@ def test_rsi_is_100_when_prices_only_rise():
 def test_model_features_exclude_price_and_volume_levels():
     assert "close" not in MODEL_FEATURES and "volume_sma" not in MODEL_FEATURES
     assert set(MODEL_FEATURES) < set(FEATURE_COLUMNS)
+
+
+def test_every_indicator_talib_has_equals_talib_after_the_warm_up():
+    import talib
+
+    candles = random_candles(11, 600)
+    features = compute_features(candles)
+    o, h, l, c, v = (candles[k].to_numpy() for k in ("open", "high", "low", "close", "volume"))
+    rows = features.index + WARMUP_CANDLES  # feature row i is candle WARMUP_CANDLES + i
+    macd, signal, hist = talib.MACD(c, 12, 26, 9)
+    fastk, fastd = talib.STOCHF(h, l, c, 14, 3, talib.MA_Type.SMA)
+    expected = {
+        "rsi_14": talib.RSI(c, 14),
+        "macd": macd / c,
+        "macd_signal": signal / c,  # the EMA9 of the MACD line, then divided by close
+        "macd_hist": hist / c,
+        "volume_sma": talib.SMA(v, 20),
+        "atr": talib.ATR(h, l, c, 14) / c,
+        "adx": talib.ADX(h, l, c, 14),
+        "momentum_roc": talib.ROC(c, 10) / 100,
+        "stoch_k": fastk,
+        "stoch_d": fastd,
+        "volatility_std": talib.STDDEV(np.log(c[1:] / c[:-1]), 20, 1) * np.sqrt(20 / 19),  # sample std
+    }
+    assert len(features) == len(candles) - WARMUP_CANDLES
+    for column, values in expected.items():
+        values = values[rows - 1] if column == "volatility_std" else values[rows]
+        np.testing.assert_allclose(features[column], values, rtol=1e-9, atol=1e-12, err_msg=column)
+
+
+def test_a_series_without_volume_keeps_every_row_with_a_neutral_volume_ratio():
+    candles = random_candles(5, 300).assign(volume=0.0)
+    features = compute_features(candles)
+    assert len(features) == 300 - WARMUP_CANDLES
+    assert (features["volume_ratio"] == 1.0).all() and (features["volume_sma"] == 0.0).all()
+
+
+def test_a_flat_stretch_keeps_every_row_with_neutral_features():
+    candles = random_candles(6, 400)
+    flat = slice(200, 260)  # 60 candles that never move, as a closed or illiquid market prints
+    price = candles["close"].iloc[199]
+    candles.loc[candles.index[flat], ["open", "high", "low", "close"]] = price
+    candles.loc[candles.index[flat], "volume"] = 0.0
+    features = compute_features(candles)
+    assert len(features) == 400 - WARMUP_CANDLES and not features.isna().any().any()
+    inside = features.iloc[259 - WARMUP_CANDLES]  # 60 flat candles: every window of 20 is flat
+    assert inside["sharpe"] == 0.0 and inside["stoch_k"] == 50.0 and inside["volatility_std"] == 0.0
+    assert inside["volume_ratio"] == 1.0 and inside["returns"] == 0.0
+
+
+def test_a_series_that_never_moves_has_a_neutral_rsi():
+    candles = random_candles(7, 200).assign(open=50.0, high=50.0, low=50.0, close=50.0)
+    features = compute_features(candles)
+    assert len(features) == 100 and (features["rsi_14"] == 50.0).all() and (features["adx"] == 0.0).all()

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from blofin_assets.defs.metadata import md_table
-from blofin_assets.market.features import FEATURE_COLUMNS, WARMUP_CANDLES, compute_features
+from blofin_assets.market.features import FEATURE_COLUMNS, NEUTRAL_WHEN_UNDEFINED, WARMUP_CANDLES, compute_features
 from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
 from blofin_assets.defs.partitions import PER_SYMBOL
 
@@ -20,7 +20,8 @@ from blofin_assets.defs.partitions import PER_SYMBOL
 def features(context: dg.AssetExecutionContext, candles: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     frame = compute_features(candles)
     dropped = len(candles) - len(frame)
-    context.log.info(f"{len(frame)} feature rows; {dropped} warm-up or incomplete rows dropped")
+    neutral = neutral_counts(frame)
+    context.log.info(f"{len(frame)} feature rows; {dropped} warm-up or incomplete rows dropped; neutral values: {neutral or 'none'}")
     return dg.Output(
         frame,
         metadata={
@@ -28,8 +29,17 @@ def features(context: dg.AssetExecutionContext, candles: pd.DataFrame) -> dg.Out
             "columns": ", ".join(FEATURE_COLUMNS),
             "warmup_candles_per_symbol": WARMUP_CANDLES,
             "rows_dropped": dropped,
+            # Rows whose value is the neutral stand-in for an undefined one (no volume, no movement).
+            "neutral_values": ", ".join(f"{c} = {v:g}" for c, v in NEUTRAL_WHEN_UNDEFINED.items()),
+            "rows_with_neutral_values": dg.MetadataValue.json(neutral),
         },
     )
+
+
+def neutral_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Per feature, the rows that hold its neutral value (where it was undefined, or by chance)."""
+    counts = {c: int((frame[c] == v).sum()) for c, v in NEUTRAL_WHEN_UNDEFINED.items()}
+    return {c: n for c, n in counts.items() if n}
 
 
 class TargetsConfig(dg.Config):
