@@ -1,6 +1,7 @@
 """One symbol's candles as a CSV file, in the ccxt OHLCV layout
-``timestamp,open,high,low,close,volume`` (file stem = symbol). Timestamps are milliseconds since the epoch
-(UTC) or ISO-8601 text. Any bar size works; it is inferred per symbol."""
+``timestamp,open,high,low,close,volume`` (file stem = symbol). Timestamps are numbers since the epoch
+(seconds, milliseconds, microseconds or nanoseconds: the unit is detected) or ISO-8601 text.
+Any bar size works; it is inferred per symbol."""
 
 from __future__ import annotations
 
@@ -13,32 +14,55 @@ import pandas as pd
 
 from blofin_assets.market.schema import OHLCV_COLUMNS, CandleDataError, validate_candles
 
-# Milliseconds since the epoch for 1973-03-03 and 2286-11-20: outside, the unit is wrong.
-_MS_MIN, _MS_MAX = 1e11, 1e13
+# Candles before 2000 or after tomorrow are not market data this pipeline can use: the range in
+# which a number's unit is told. Units are 1000x apart and the range spans ~1.9x, so at most one
+# unit fits a series; a series no unit fits is refused, naming the unit it comes closest to.
+EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
+EPOCH_UNITS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
 
 
-def _parse_timestamps(raw: pd.Series, source: str) -> pd.Series:
+def epoch_unit(low: float, high: float, source: str, now: pd.Timestamp | None = None) -> str:
+    """The unit (s, ms, us, ns) in which epoch numbers from ``low`` to ``high`` fall between
+    2000 and tomorrow; CandleDataError when none does."""
+    latest = (now or pd.Timestamp.now(tz="UTC")) + pd.Timedelta(days=1)
+    bounds = (EARLIEST.timestamp(), latest.timestamp())
+    for unit, per_second in _PER_SECOND.items():
+        if bounds[0] * per_second <= low and high <= bounds[1] * per_second:
+            return unit
+    # The unit whose plausible range is nearest, on a log scale, to the series' middle.
+    middle = np.log10(max(abs(low) + abs(high), 1.0) / 2)
+    nearest = min(_PER_SECOND, key=lambda u: abs(np.log10(np.sqrt(bounds[0] * bounds[1]) * _PER_SECOND[u]) - middle))
+    first, last = (pd.Timestamp(v / _PER_SECOND[nearest], unit="s", tz="UTC") for v in (low, high))
+    raise CandleDataError(
+        f"{source}: numeric timestamps from {low:.0f} to {high:.0f} look like {EPOCH_UNITS[nearest]} since the "
+        f"epoch, but as {EPOCH_UNITS[nearest]} they run from {first:%Y-%m-%d} to {last:%Y-%m-%d}: candles must "
+        f"fall between {EARLIEST:%Y-%m-%d} and tomorrow (a mixed or shifted column?)"
+    )
+
+
+def parse_timestamps(raw: pd.Series, source: str) -> tuple[pd.Series, str]:
+    """Timestamps as UTC datetimes, and how they were written ("epoch s", "epoch ms", "epoch us",
+    "epoch ns" or "ISO-8601"): epoch numbers in the unit that puts them between 2000 and
+    tomorrow, or ISO-8601 text (a zone offset is honoured; text without one is taken as UTC)."""
     numeric = pd.to_numeric(raw, errors="coerce")
     if numeric.notna().all():
-        low, high = float(numeric.min()), float(numeric.max())
-        if high < _MS_MIN:
-            raise CandleDataError(
-                f"{source}: timestamps look like seconds since the epoch (largest {high:.0f}); "
-                "expected milliseconds: multiply by 1000"
-            )
-        if low > _MS_MAX:
-            raise CandleDataError(
-                f"{source}: timestamps look like micro- or nanoseconds since the epoch (smallest {low:.0f}); "
-                "expected milliseconds"
-            )
-        return pd.to_datetime(numeric.astype("int64"), unit="ms", utc=True)
+        unit = epoch_unit(float(numeric.min()), float(numeric.max()), source)
+        return pd.to_datetime(numeric.astype("int64"), unit=unit, utc=True), f"epoch {unit}"
     try:
-        return pd.to_datetime(raw, utc=True, format="ISO8601")
+        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
     except (ValueError, TypeError) as exc:
         bad = next((i for i, v in enumerate(raw) if pd.isna(pd.to_datetime(v, utc=True, errors="coerce"))), 0)
         raise CandleDataError(
-            f"{source}: row {bad}: timestamp {raw.iloc[bad]!r} is neither milliseconds nor ISO-8601 text"
+            f"{source}: row {bad}: timestamp {raw.iloc[bad]!r} is neither a number since the epoch nor ISO-8601 text"
         ) from exc
+    latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    if parsed.min() < EARLIEST or parsed.max() > latest:
+        raise CandleDataError(
+            f"{source}: timestamps run from {parsed.min():%Y-%m-%d} to {parsed.max():%Y-%m-%d}; candles must fall "
+            f"between {EARLIEST:%Y-%m-%d} and tomorrow"
+        )
+    return parsed, "ISO-8601"
 
 
 def read_candle_csv(path: str | Path, symbol: str | None = None) -> pd.DataFrame:
@@ -60,7 +84,8 @@ def read_candle_csv(path: str | Path, symbol: str | None = None) -> pd.DataFrame
         )
     if raw.empty:
         raise CandleDataError(f"{source}: header only, no candles")
-    frame = pd.DataFrame({"symbol": symbol, "timestamp": _parse_timestamps(raw["timestamp"], source)})
+    timestamps, written_as = parse_timestamps(raw["timestamp"], source)
+    frame = pd.DataFrame({"symbol": symbol, "timestamp": timestamps})
     for column in OHLCV_COLUMNS[1:]:
         values = pd.to_numeric(raw[column], errors="coerce")
         bad = values.isna() & raw[column].notna()
@@ -71,7 +96,9 @@ def read_candle_csv(path: str | Path, symbol: str | None = None) -> pd.DataFrame
                 f"{raw[column].iloc[row]!r}"
             )
         frame[column] = values.astype("float64")
-    return validate_candles(frame, source=source)
+    frame = validate_candles(frame, source=source)
+    frame.attrs["timestamps"] = {symbol: written_as}  # what was detected, for the asset's metadata
+    return frame
 
 
 def write_candle_csv(candles: pd.DataFrame, folder: str | Path) -> list[Path]:

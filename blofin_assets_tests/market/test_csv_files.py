@@ -38,9 +38,12 @@ def test_iso_timestamps_and_daily_bars_are_read(tmp_path):
         ("", "the file is empty"),
         ("timestamp,open,high,low,close,volume\n", "header only"),
         ("time,open,high,low,close,volume\n1704067200000,1,1,1,1,1\n", "missing column(s) ['timestamp']"),
-        ("timestamp,open,high,low,close,volume\n1704067200,1,1,1,1,1\n", "look like seconds"),
+        ("timestamp,open,high,low,close,volume\n946684799,1,1,1,1,1\n", "look like seconds since the epoch, but as seconds they run from 1999-12-31"),
+        ("timestamp,open,high,low,close,volume\n4102444800000,1,1,1,1,1\n", "look like milliseconds since the epoch, but as milliseconds they run from 2100-01-01"),
+        ("timestamp,open,high,low,close,volume\n1704067200000\n1704067200\n", "a mixed or shifted column"),
+        ("timestamp,open,high,low,close,volume\n1999-06-01T00:00:00Z,1,1,1,1,1\n", "run from 1999-06-01"),
         ("timestamp,open,high,low,close,volume\n1704067200000,1,abc,1,1,1\n", "row 0: column 'high' has non-numeric value 'abc'"),
-        ("timestamp,open,high,low,close,volume\nyesterday,1,1,1,1,1\n", "neither milliseconds nor ISO-8601"),
+        ("timestamp,open,high,low,close,volume\nyesterday,1,1,1,1,1\n", "neither a number since the epoch nor ISO-8601"),
         (
             "timestamp,open,high,low,close,volume\n1704067200000,1,1,1,1,1\n1704067200000,1,1,1,1,1\n",
             "duplicate timestamp",
@@ -53,3 +56,22 @@ def test_bad_files_name_the_file_and_the_rule(tmp_path, content, message):
     with pytest.raises(CandleDataError) as err:
         read_candle_csv(path)
     assert str(path) in str(err.value) and message in str(err.value)
+
+
+@pytest.mark.parametrize("unit, scale", [("s", 1), ("ms", 1_000), ("us", 1_000_000), ("ns", 1_000_000_000)])
+def test_the_unit_of_epoch_timestamps_is_detected_and_recorded(tmp_path, unit, scale):
+    path = tmp_path / "EUR-USD.csv"
+    first = 1_704_067_200  # 2024-01-01 00:00 UTC, in seconds
+    rows = [f"{(first + 3600 * i) * scale},1.1,1.2,1.0,1.1,0" for i in range(3)]
+    path.write_text("timestamp,open,high,low,close,volume\n" + "\n".join(rows) + "\n")
+    frame = read_candle_csv(path)
+    assert list(frame["timestamp"]) == list(pd.date_range("2024-01-01", periods=3, freq="1h", tz="UTC"))
+    assert frame.attrs["timestamps"] == {"EUR-USD": f"epoch {unit}"}
+
+
+def test_iso_text_with_a_zone_offset_is_converted_to_utc(tmp_path):
+    path = tmp_path / "AAPL.csv"
+    path.write_text("timestamp,open,high,low,close,volume\n2024-01-02T09:30:00-05:00,1,2,1,2,5\n2024-01-03T09:30:00-05:00,2,3,2,3,5\n")
+    frame = read_candle_csv(path)
+    assert frame["timestamp"].iloc[0] == pd.Timestamp("2024-01-02 14:30", tz="UTC")
+    assert frame.attrs["timestamps"] == {"AAPL": "ISO-8601"}

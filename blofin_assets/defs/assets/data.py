@@ -38,19 +38,24 @@ def load_offered(source: CandleSource, symbols: list[str]) -> pd.DataFrame:
 
 
 def per_symbol_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Count, bar size and first/last candle of each symbol."""
-    return pd.DataFrame(
+    """Count, bar size and first/last candle of each symbol, and how the source wrote its
+    timestamps where it says (CSV files: the detected unit)."""
+    written_as = frame.attrs.get("timestamps", {})
+    summary = pd.DataFrame(
         [
             {
                 "symbol": symbol,
                 "candles": len(group),
                 "bar": bar_label(infer_bar(group["timestamp"])),
-                "first": group["timestamp"].iloc[0].isoformat(),
-                "last": group["timestamp"].iloc[-1].isoformat(),
+                "first": f"{group['timestamp'].iloc[0]:%Y-%m-%d %H:%M}",
+                "last": f"{group['timestamp'].iloc[-1]:%Y-%m-%d %H:%M}",
             }
             for symbol, group in frame.groupby("symbol")
         ]
     )
+    if written_as:
+        summary["timestamps"] = summary["symbol"].map(written_as)
+    return summary
 
 
 @dg.asset(

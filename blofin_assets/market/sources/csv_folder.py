@@ -54,7 +54,10 @@ class CsvFolderSource(CandleSource):
             if unknown:
                 raise CandleDataError(f"{self.folder}: unknown symbol(s) {unknown}; available: {sorted(files)}")
             files = {s: files[s] for s in symbols}
-        return pd.concat([read_candle_csv(p, s) for s, p in files.items()], ignore_index=True)
+        frames = [read_candle_csv(p, s) for s, p in files.items()]
+        candles = pd.concat(frames, ignore_index=True)
+        candles.attrs["timestamps"] = {s: w for f in frames for s, w in f.attrs.get("timestamps", {}).items()}
+        return candles
 
     def describe(self) -> str:
         return f"CSV files in {self.folder}"
