@@ -124,4 +124,4 @@ def test_a_failing_blocking_check_prints_its_reason_and_fix_on_the_command_line(
     done = materialize_like_make_run({**os.environ, "BLOFIN_CANDLES_DIR": str(tmp_path / "csv")})
     assert done.returncode != 0
     lines = [line for line in (done.stdout + done.stderr).splitlines() if "check no_gaps failed" in line]
-    assert lines and "symbol BTC-USDT between" in lines[0] and "20 bars missing" in lines[0] and "raise gap_tolerance_bars" in lines[0]
+    assert lines and "symbol BTC-USDT (its market: 24/7) between" in lines[0] and "20 of 20 missing bars" in lines[0] and "raise gap_tolerance_bars" in lines[0]

@@ -49,14 +49,17 @@ def _level(value: float, threshold: float) -> dg.AssetCheckSeverity:
     return dg.AssetCheckSeverity.ERROR if severity(value, threshold) == "ERROR" else dg.AssetCheckSeverity.WARN
 
 
-def gaps_result(source: str, gaps: list[dict], tolerance: float) -> dg.AssetCheckResult:
-    description = "no gaps"
+def gaps_result(source: str, gaps: list[dict], tolerance: float, calendars: dict | None = None) -> dg.AssetCheckResult:
+    description = "no gaps in trading time"
     if gaps:
         first = gaps[0]
+        calendar = (calendars or {}).get(first["symbol"])
+        market = f" (its market: {calendar.describe()})" if calendar else ""
         description = (
-            f"{source}: {len(gaps)} gap(s) longer than {tolerance:g} bars, e.g. symbol {first['symbol']} between "
-            f"{first['after']} and {first['before']} ({first['missing_bars']} bars missing). Gaps are not filled: "
-            "fill the data, or raise gap_tolerance_bars."
+            f"{source}: {len(gaps)} gap(s) of more than {tolerance:g} bars of trading time, e.g. symbol {first['symbol']}"
+            f"{market} between {first['after']} and {first['before']} ({first['in_trading_time']} of "
+            f"{first['missing_bars']} missing bars in trading time). Gaps are not filled: fill the data, set calendar "
+            "(auto, 24/7, weekdays) or list the day in holidays if the market was closed, or raise gap_tolerance_bars."
         )
     where = {"where": dg.MetadataValue.md(md_table(pd.DataFrame(gaps)))} if gaps else {}
     return dg.AssetCheckResult(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from blofin_assets.market.calendar import DEFAULT_HOLIDAYS, MarketCalendar, recognise_calendar
+
 PRICE_COLUMNS = ("open", "high", "low", "close")
 OHLCV_COLUMNS = ("timestamp", *PRICE_COLUMNS, "volume")
 CANDLE_COLUMNS = ("symbol", *OHLCV_COLUMNS)
@@ -105,26 +107,43 @@ def bar_label(bar: pd.Timedelta) -> str:
     return str(bar)
 
 
-def find_gaps(candles: pd.DataFrame, tolerance_bars: float = 3.0) -> list[dict]:
-    """Places where a symbol's series skips more than ``tolerance_bars`` bars (its own bar size):
-    symbol, the candle before the gap, the one after, and how many bars are missing."""
+def market_calendars(candles: pd.DataFrame, setting: str = "auto", holidays=DEFAULT_HOLIDAYS) -> dict[str, MarketCalendar]:
+    """Each symbol's market calendar (see market/calendar.py): named by ``setting``, or
+    recognised from its own candles."""
+    return {
+        str(symbol): recognise_calendar(group["timestamp"], infer_bar(group["timestamp"]), setting, holidays)
+        for symbol, group in candles.groupby("symbol", sort=True)
+        if len(group) >= 2
+    }
+
+
+def find_gaps(candles: pd.DataFrame, tolerance_bars: float = 3.0, calendars: dict[str, MarketCalendar] | None = None) -> list[dict]:
+    """Places where a symbol's series skips more than ``tolerance_bars`` bars (its own bar size)
+    of trading time: bars its market calendar explains (weekly closures, holidays) do not count.
+    Each: symbol, the candle before the gap, the one after, how many bars are missing and how
+    many of them fall in trading time."""
     gaps = []
     for symbol, group in candles.groupby("symbol", sort=True):
         timestamps = group["timestamp"].reset_index(drop=True)
         if len(timestamps) < 2:
             continue
         bar = infer_bar(timestamps)
+        calendar = (calendars or {}).get(str(symbol)) or MarketCalendar(bar)
         steps = timestamps.diff().iloc[1:]
-        for i in np.flatnonzero((steps > bar * tolerance_bars).to_numpy()):
+        for i in np.flatnonzero((steps > bar * 1.5).to_numpy()):  # a hole: at least one bar missing
             before, after = timestamps.iloc[i], timestamps.iloc[i + 1]
-            gaps.append(
-                {
-                    "symbol": str(symbol),
-                    "after": before.isoformat(),
-                    "before": after.isoformat(),
-                    "missing_bars": int(round((after - before) / bar)) - 1,
-                }
-            )
+            missing = pd.date_range(before + bar, after - bar, freq=bar)
+            unexplained = calendar.unexplained(missing)
+            if len(unexplained) + 1 > tolerance_bars:
+                gaps.append(
+                    {
+                        "symbol": str(symbol),
+                        "after": before.isoformat(),
+                        "before": after.isoformat(),
+                        "missing_bars": len(missing),
+                        "in_trading_time": len(unexplained),
+                    }
+                )
     return gaps
 
 

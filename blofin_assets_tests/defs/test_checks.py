@@ -1,16 +1,21 @@
 """The asset checks' results: one readable line with the evidence and the fix."""
 
 import dagster as dg
+import pandas as pd
 
+from blofin_assets.market.calendar import MarketCalendar
 from blofin_assets.defs.checks import drift_result, enough_result, gaps_result, performance_result
 
 
 def test_a_gap_names_the_symbol_the_window_and_the_setting():
-    gaps = [{"symbol": "BTC-USDT", "after": "2024-01-01T10:00", "before": "2024-01-01T20:00", "missing_bars": 9}]
-    result = gaps_result("CSV files in x", gaps, 3.0)
+    gaps = [{"symbol": "BTC-USDT", "after": "2024-01-01T10:00", "before": "2024-01-01T20:00", "missing_bars": 9, "in_trading_time": 9}]
+    result = gaps_result("CSV files in x", gaps, 3.0, {"BTC-USDT": MarketCalendar(pd.Timedelta("1h"))})
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
-    assert "symbol BTC-USDT between 2024-01-01T10:00 and 2024-01-01T20:00 (9 bars missing)" in result.description
-    assert "raise gap_tolerance_bars" in result.description
+    assert (
+        "symbol BTC-USDT (its market: 24/7) between 2024-01-01T10:00 and 2024-01-01T20:00 (9 of 9 missing bars in trading time)"
+        in result.description
+    )
+    assert "set calendar" in result.description and "raise gap_tolerance_bars" in result.description
     assert gaps_result("x", [], 3.0).passed
 
 

@@ -7,19 +7,34 @@ from. When either fails, nothing downstream runs on these candles.
 """
 
 import dagster as dg
+from pydantic import field_validator
 import pandas as pd
 
 from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result, logged
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.partitions import PER_SYMBOL
 from blofin_assets.defs.resources import CandleSourceResource
-from blofin_assets.market.schema import CandleDataError, bar_label, find_gaps, infer_bar, short_symbols
+from blofin_assets.market.calendar import CALENDARS, DEFAULT_HOLIDAYS
+from blofin_assets.market.schema import CandleDataError, bar_label, find_gaps, infer_bar, market_calendars, short_symbols
 from blofin_assets.market.sources import CandleSource
 
 
 class CandlesConfig(dg.Config):
     gap_tolerance_bars: float = 3.0
-    """A jump between consecutive candles of more than this many bars fails the no_gaps check."""
+    """A jump between consecutive candles of more than this many bars of trading time fails the
+    no_gaps check (bars the market calendar says it was closed do not count)."""
+    calendar: str = "auto"
+    """When the market is closed: auto (each symbol's recurring weekly closure, recognised from
+    its candles; none for crypto), 24/7, or weekdays (closed Saturday and Sunday UTC)."""
+    holidays: list[str] = list(DEFAULT_HOLIDAYS)
+    """Days a market with closures is also closed: MM-DD every year, or YYYY-MM-DD."""
+
+    @field_validator("calendar")
+    @classmethod
+    def known_calendar(cls, value: str) -> str:
+        if value not in CALENDARS:
+            raise ValueError(f"calendar {value!r}: expected one of {', '.join(CALENDARS)}")
+        return value
     min_candles: int = 400
     """Fewer candles than this for a symbol fails enough_candles: the features need 100 for their
     windows, the targets `horizon` more, and the models a few hundred rows to learn from."""
@@ -69,6 +84,7 @@ def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_sou
     source = candle_source.source()
     frame = load_offered(source, sorted(context.partition_keys))
     summary = per_symbol_summary(frame)
+    calendars = market_calendars(frame, config.calendar, config.holidays)
     context.log.info(f"{len(frame)} candles for {len(summary)} symbol(s) from {source.describe()}")
     yield dg.Output(
         frame,
@@ -78,7 +94,11 @@ def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_sou
             "symbols": dg.MetadataValue.md(md_table(summary)),
             "first": frame["timestamp"].min().isoformat(),
             "last": frame["timestamp"].max().isoformat(),
+            "calendars": dg.MetadataValue.md(
+                md_table(pd.DataFrame({"symbol": list(calendars), "market": [c.describe() for c in calendars.values()]}))
+            ),
         },
     )
-    yield logged(context, gaps_result(source.describe(), find_gaps(frame, config.gap_tolerance_bars), config.gap_tolerance_bars))
+    gaps = find_gaps(frame, config.gap_tolerance_bars, calendars)
+    yield logged(context, gaps_result(source.describe(), gaps, config.gap_tolerance_bars, calendars))
     yield logged(context, enough_result(source.describe(), short_symbols(frame, config.min_candles), config.min_candles))

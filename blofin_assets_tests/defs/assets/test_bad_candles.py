@@ -98,11 +98,14 @@ CASES = {
     "negative volume": (edit(at("volume", 16, -1.0)), ["BTC-USDT.csv", "row 16", "negative volume"]),
     "duplicate timestamp": (edit(duplicate_row), ["BTC-USDT.csv", "row 30", "duplicate timestamp"]),
     "unsorted timestamps": (edit(unsorted), ["BTC-USDT.csv", "row 41", "out of order"]),
-    "gap": (edit(gap), ["gap(s) longer than 3 bars", "symbol BTC-USDT", "10 bars missing"]),
+    "gap": (edit(gap), ["gap(s) of more than 3 bars of trading time", "symbol BTC-USDT (its market: 24/7)", "10 of 10 missing bars"]),
     "too few rows": (edit(lambda f: f.head(150)), ["too few candles", "BTC-USDT has 150", "at least 400"]),
     "empty file": (edit(text=""), ["BTC-USDT.csv", "the file is empty"]),
     "unreadable file": (edit(raw=b"\xff\xfe\x00\x81garbage\x00\x9f"), ["BTC-USDT.csv", "unreadable CSV"]),
-    "seconds, not milliseconds": (edit(lambda f: f.assign(timestamp=f["timestamp"] // 1000)), ["BTC-USDT.csv", "look like seconds"]),
+    "dates before 2000": (
+        edit(lambda f: f.assign(timestamp=f["timestamp"] - 30 * 365 * 86_400_000)),
+        ["BTC-USDT.csv", "look like milliseconds since the epoch, but as milliseconds they run from 1994"],
+    ),
     "unknown symbol": (edit(symbol="DOGE-USDT"), ["partition(s) ['DOGE-USDT'] not offered", "offered: ['BTC-USDT', 'ETH-USDT']"]),
 }
 
