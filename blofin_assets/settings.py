@@ -78,6 +78,14 @@ def sensor_interval_seconds() -> int:
     return seconds
 
 
+def sync_symbols_enabled() -> bool:
+    """Whether new_symbols_sensor starts on (BLOFIN_SYNC_SYMBOLS, default on)."""
+    value = (os.environ.get("BLOFIN_SYNC_SYMBOLS") or "on").strip().lower()
+    if value not in ("on", "off"):
+        raise ValueError(f"BLOFIN_SYNC_SYMBOLS must be on or off, got {value!r}")
+    return value == "on"
+
+
 def load_env_file(folder: str | Path = ".") -> None:
     """Set the variables of ``folder/.env`` that are not set already, as Dagster's CLI does for
     the folder it starts in (``make`` writes DAGSTER_HOME there)."""

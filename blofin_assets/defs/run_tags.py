@@ -1,4 +1,5 @@
-"""Run tags the drift sensor sets on retraining runs, read back by the model assets."""
+"""Run tags the sensors set: drift_sensor on retraining runs (read back by the model assets),
+new_symbols_sensor on a new symbol's first run."""
 
 RETRAIN = "blofin/retrain"  # "true" on runs drift_sensor requests
 MODEL = "blofin/model"
@@ -8,3 +9,4 @@ BASELINE = "blofin/baseline"
 CURRENT = "blofin/current"
 SEVERITY = "blofin/severity"
 TRIGGER_RUN = "blofin/trigger_run"  # the monitoring run whose decision asked for this one
+NEW_SYMBOL = "blofin/new_symbol"  # the symbol whose first candles, features and targets a run computes

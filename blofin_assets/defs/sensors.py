@@ -1,4 +1,5 @@
-"""drift_sensor: retrain the models that drift_decisions flags.
+"""drift_sensor: retrain the models that drift_decisions flags; new_symbols_sensor: compute each
+symbol the candle source starts to offer, with no manual step.
 
 Every new materialization of ``drift_decisions`` is read once, in order: the sensor's cursor
 is the event-log position of the last one read, so a tick never re-reads a materialization
@@ -11,6 +12,8 @@ import dagster as dg
 
 from blofin_assets import settings
 from blofin_assets.defs import run_tags
+from blofin_assets.defs.partitions import SYMBOL_PARTITIONS
+from blofin_assets.defs.resources import CandleSourceResource
 
 DECISIONS = dg.AssetKey("drift_decisions")
 DOWNSTREAM = ("model_comparison", "ensemble_config", "signal_backtest")
@@ -70,3 +73,44 @@ def build_drift_sensor(model_names: tuple[str, ...]) -> dg.SensorDefinition:
         return dg.SensorResult(run_requests=requests, cursor=result.cursor)
 
     return drift_sensor
+
+
+PER_SYMBOL_ASSETS = ("candles", "features", "targets")
+
+
+def symbol_changes(instance: dg.DagsterInstance, offered: list[str]) -> tuple[list[str], list[str]]:
+    """(added, removed): the symbols the source offers that are not partitions yet, and the
+    partitions it no longer offers."""
+    current = instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
+    return [s for s in offered if s not in current], [s for s in current if s not in offered]
+
+
+def build_new_symbols_sensor() -> dg.SensorDefinition:
+    @dg.sensor(
+        name="new_symbols_sensor",
+        target=dg.AssetSelection.assets(*PER_SYMBOL_ASSETS),
+        minimum_interval_seconds=settings.sensor_interval_seconds(),
+        default_status=dg.DefaultSensorStatus.RUNNING if settings.sync_symbols_enabled() else dg.DefaultSensorStatus.STOPPED,
+        description="Makes the symbol partitions the candle source's symbols and computes candles, features and targets of each new one.",
+    )
+    def new_symbols_sensor(context: dg.SensorEvaluationContext, candle_source: CandleSourceResource):
+        source = candle_source.source()
+        try:
+            offered = source.offered_symbols()
+        except (OSError, ValueError) as exc:  # a folder not there yet, an exchange not reachable
+            return dg.SkipReason(f"{source.describe()}: {exc}")
+        added, removed = symbol_changes(context.instance, offered)
+        if not added and not removed:
+            return dg.SkipReason(f"no new symbol in {source.describe()}")
+        requests = []
+        if added:
+            requests.append(SYMBOL_PARTITIONS.build_add_request(added))
+        if removed:
+            requests.append(SYMBOL_PARTITIONS.build_delete_request(removed))
+        context.log.info(f"{source.describe()}: symbols added {added or 'none'}, removed {removed or 'none'}")
+        return dg.SensorResult(
+            dynamic_partitions_requests=requests,
+            run_requests=[dg.RunRequest(partition_key=s, run_key=f"new-symbol:{s}", tags={run_tags.NEW_SYMBOL: s}) for s in added],
+        )
+
+    return new_symbols_sensor

@@ -32,7 +32,8 @@ def test_the_daemon_runs_the_sensor_and_the_retraining_run_succeeds(isolated_env
         assert flagged and "direction_predictor" not in flagged
 
         log_path = isolated_env / "daemon.log"
-        env = {**os.environ, "BLOFIN_SENSOR_INTERVAL": "5"}
+        # This test registers its own symbols (two of the default three): no syncing to the defaults.
+        env = {**os.environ, "BLOFIN_SENSOR_INTERVAL": "5", "BLOFIN_SYNC_SYMBOLS": "off"}
         with open(log_path, "w") as log:
             daemon = subprocess.Popen(
                 [str(DAEMON), "run", "-m", "blofin_assets.definitions"],
@@ -64,3 +65,56 @@ def test_the_daemon_runs_the_sensor_and_the_retraining_run_succeeds(isolated_env
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"blofin/retrain": "true"}))
         keys = [r.tags.get("dagster/run_key") for r in runs]
         assert len(keys) == len(set(keys)) and {r.tags["blofin/model"] for r in runs} <= flagged
+
+
+def test_new_symbols_get_partitions_and_a_run_each_and_gone_ones_are_removed(tmp_path):
+    from blofin_assets.defs.resources import CandleSourceResource
+    from blofin_assets.defs.sensors import build_new_symbols_sensor
+    from blofin_assets.market.csv_files import write_candle_csv
+    from blofin_assets.market.synthetic import SyntheticMarket
+
+    folder = tmp_path / "csv"
+    write_candle_csv(SyntheticMarket(symbols=("BTC-USDT", "ETH-USDT"), candles_per_symbol=50).generate(), folder)
+    sensor = build_new_symbols_sensor()
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    resources = {"candle_source": CandleSourceResource(candles_dir=str(folder))}
+
+    def tick(instance):
+        with dg.build_sensor_context(instance=instance, resources=resources) as context:
+            result = sensor(context)
+        if isinstance(result, dg.SkipReason):
+            return [], [], [], result.skip_message
+        added = [k for r in result.dynamic_partitions_requests if isinstance(r, dg.AddDynamicPartitionsRequest) for k in r.partition_keys]
+        removed = [k for r in result.dynamic_partitions_requests if isinstance(r, dg.DeleteDynamicPartitionsRequest) for k in r.partition_keys]
+        instance.add_dynamic_partitions("symbol", added)  # what the daemon does with the requests
+        for key in removed:
+            instance.delete_dynamic_partition("symbol", key)
+        return added, removed, [(r.partition_key, r.run_key) for r in result.run_requests], None
+
+    with dg.instance_for_test() as instance:
+        added, removed, runs, _ = tick(instance)
+        assert added == ["BTC-USDT", "ETH-USDT"] and not removed
+        assert runs == [("BTC-USDT", "new-symbol:BTC-USDT"), ("ETH-USDT", "new-symbol:ETH-USDT")]
+        assert "no new symbol" in tick(instance)[3]
+
+        write_candle_csv(SyntheticMarket(symbols=("XRP-USDT",), candles_per_symbol=50).generate(), folder)
+        (folder / "ETH-USDT.csv").unlink()
+        added, removed, runs, _ = tick(instance)
+        assert (added, removed, runs) == (["XRP-USDT"], ["ETH-USDT"], [("XRP-USDT", "new-symbol:XRP-USDT")])
+        assert instance.get_dynamic_partitions("symbol") == ["BTC-USDT", "XRP-USDT"]
+        # the request is a run of the per-symbol assets for that one partition
+        from blofin_assets.definitions import defs
+
+        (target,) = defs.resolve_sensor_def("new_symbols_sensor").targets
+        job = defs.resolve_job_def(target.job_name)
+        assert job.asset_layer.selected_asset_keys == {dg.AssetKey(k) for k in ("candles", "features", "targets")}
+
+
+def test_syncing_symbols_can_be_left_to_the_user(monkeypatch):
+    from blofin_assets.defs.sensors import build_new_symbols_sensor
+
+    monkeypatch.setenv("BLOFIN_SYNC_SYMBOLS", "off")
+    assert build_new_symbols_sensor().default_status == dg.DefaultSensorStatus.STOPPED
+    monkeypatch.setenv("BLOFIN_SYNC_SYMBOLS", "maybe")
+    with pytest.raises(ValueError, match="BLOFIN_SYNC_SYMBOLS must be on or off"):
+        build_new_symbols_sensor()
