@@ -39,6 +39,17 @@ def db_url() -> str:
     return os.environ.get("BLOFIN_DB_URL") or f"sqlite:///{dagster_home() / 'results.db'}"
 
 
+def masked(url: str) -> str:
+    """A database URL fit to print: its password replaced by ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL SQLAlchemy reads: show nothing that could be a secret
+        return url.split("@")[-1]
+
+
 def candles_dir() -> Path | None:
     value = os.environ.get("BLOFIN_CANDLES_DIR")
     return Path(value).expanduser().absolute() if value else None

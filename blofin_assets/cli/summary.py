@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     db = ResultsDB(settings.db_url())
     run_id = db.latest_run_id()
     if run_id is None:
-        print(f"No results yet in {settings.db_url()}: run `make run` first.", file=sys.stderr)
+        print(f"No results yet in {settings.masked(settings.db_url())}: run `make run` first.", file=sys.stderr)
         return 1
     rows = db.rows(run_id)
     db.dispose()
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     monitoring = monitoring_line(read_retrain_log(settings.models_dir()))
     if monitoring:
         print("\n" + monitoring)
-    print(f"\nModels in {settings.models_dir()}; results in {settings.db_url()}")
+    print(f"\nModels in {settings.models_dir()}; results in {settings.masked(settings.db_url())}")
     return 0
 
 
