@@ -1,6 +1,7 @@
 """The ensemble's files, beside the models: ``<models>/ensemble/config.json`` (type, members with
 their weights and the model versions they were built on, the evaluation), the stacking
-meta-learner and the applicability gate (plain arrays, ``.npz``), each named by its content so a
+meta-learner (skops, safe types only) and the applicability gate (plain arrays, ``.npz``), each
+named by its content (and confined to the folder) so a
 config never points at a file another save rewrites.
 
 Loading refuses when a member's current version in the model store differs from the one the
@@ -13,13 +14,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import pickle
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
+import skops.io
 
 from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, stacking_features
@@ -67,7 +66,7 @@ class EnsembleStore:
             "applicability_gate": self._save_gate(ensemble.gate_) if ensemble.gate_ is not None else None,
         }
         write_json(self.folder / CONFIG_FILE, config)  # last: readers see the old config or the new one
-        self._prune({"meta_learner-*.pkl": config["meta_learner"], "applicability-*.npz": config["applicability_gate"]})
+        self._prune({"meta_learner-*.skops": config["meta_learner"], "applicability-*.npz": config["applicability_gate"]})
         return self.folder / CONFIG_FILE
 
     def _save_gate(self, gate: ApplicabilityGate) -> dict:
@@ -80,14 +79,10 @@ class EnsembleStore:
         return {"file": name, "sha256": digest}
 
     def _save_meta(self, meta_learner) -> dict:
-        tmp = self.folder / f".meta_learner.{uuid.uuid4().hex}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(meta_learner, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.flush()
-            os.fsync(fh.fileno())
-        digest = sha256_file(tmp)
-        name = f"meta_learner-{digest[:16]}.pkl"
-        os.replace(tmp, self.folder / name)
+        data = skops.io.dumps(meta_learner)  # a logistic regression: skops' safe types only
+        digest = hashlib.sha256(data).hexdigest()
+        name = f"meta_learner-{digest[:16]}.skops"
+        write_bytes_atomic(self.folder / name, data)
         return {"file": name, "sha256": digest}
 
     def _prune(self, current: dict[str, dict | None]) -> None:
@@ -99,7 +94,9 @@ class EnsembleStore:
                     path.unlink(missing_ok=True)
 
     def _checked(self, record: dict, what: str) -> Path:
-        path = self.folder / record["file"]
+        path = (self.folder / record["file"]).resolve()
+        if path.parent != self.folder.resolve():  # a name, never a path out of the folder
+            raise ModelIntegrityError(f"ensemble {what} {record['file']!r} is not a file of {self.folder}")
         if not path.is_file() or sha256_file(path) != record["sha256"]:
             raise ModelIntegrityError(f"ensemble {what} {path} is missing or does not match its recorded SHA-256")
         return path
@@ -139,9 +136,7 @@ class EnsembleStore:
                 ensemble.gate_ = ApplicabilityGate.from_arrays(arrays)
         meta = config.get("meta_learner")
         if meta:
-            path = self._checked(meta, "meta-learner")
-            with open(path, "rb") as fh:
-                ensemble.meta_learner_ = pickle.load(fh)
+            ensemble.meta_learner_ = skops.io.load(self._checked(meta, "meta-learner"), trusted=[])
             ensemble.stacking_features_ = config.get("stacking_features") or stacking_features(ensemble.members.values())
         elif ensemble.ensemble_type == "stacking":
             raise RuntimeError(f"{self.folder / CONFIG_FILE} has no meta-learner, so it cannot be loaded as stacking")

@@ -3,7 +3,7 @@
 Layout (what users and the original pipeline expect)::
 
     models/model_<name>/            -> a symlink to the current version folder
-        model.json | model.pkl | model.pt, scaler.pkl, config.json, metadata.json
+        model.json | model.skops | model.pt, scaler.skops, config.json, metadata.json
     models/.versions/<name>/<version>/   every version kept (the newest KEEP_VERSIONS)
 
 A save writes a new version folder completely (files fsynced), then switches the

@@ -11,4 +11,4 @@ def test_summary_without_results_says_what_to_do(isolated_env):
 
 def test_an_unknown_command_lists_the_commands():
     done = subprocess.run([sys.executable, "-m", "blofin_assets.cli", "train"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "unknown command 'train'; commands: symbols, predict, serve, summary, fetch, drift-demo, write-candles" in done.stderr
+    assert done.returncode == 2 and "unknown command 'train'; commands: symbols, predict, serve, ui, summary, fetch, drift-demo, write-candles" in done.stderr

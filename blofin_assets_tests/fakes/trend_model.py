@@ -25,7 +25,6 @@ class TrendFollower(CandleClassifier):
     family = "logistic regression"
     library = "scikitlearn"
     summary = "Logistic regression: UP/DOWN from the recent trend."
-    estimator_file = "model.pkl"
     class_labels = ("DOWN", "UP")
     ensemble_columns = ("trend_p_up",)
     signal_column = "trend_p_up"

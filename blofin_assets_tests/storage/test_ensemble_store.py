@@ -72,3 +72,26 @@ def test_a_tampered_meta_learner_is_refused(store, rows, tmp_path):
 def test_without_a_saved_ensemble_the_error_says_what_to_materialize(tmp_path):
     with pytest.raises(FileNotFoundError, match="materialize the 'ensemble_config' asset first"):
         EnsembleStore(ModelStore(tmp_path)).load()
+
+
+def test_a_meta_learner_named_outside_the_ensemble_folder_is_refused(store, rows, tmp_path):
+    import shutil
+
+    from blofin_assets.storage.files import sha256_file
+
+    train, _ = rows
+    ensemble = full_ensemble(store, "stacking")
+    ensemble.fit_meta(ensemble.member_outputs(train), train["target_direction"])
+    saved = EnsembleStore(store)
+    path = saved.save(ensemble, {})
+    config = json.loads(path.read_text())
+    outside = store.root.parent / "outside.skops"  # a file the attacker controls, hash and all
+    shutil.copy(path.parent / config["meta_learner"]["file"], outside)
+    config["meta_learner"] = {"file": "../../" + outside.name, "sha256": sha256_file(outside)}
+    path.write_text(json.dumps(config))
+    try:
+        with pytest.raises(ModelIntegrityError, match="is not a file of"):
+            saved.load()
+    finally:
+        saved.save(ensemble, {})  # the module's other tests share this store
+        outside.unlink()

@@ -23,10 +23,10 @@ def test_a_saved_model_has_the_original_layout_and_loads_back(tmp_path, trained)
     store = ModelStore(tmp_path)
     stored = save(store, model)
     folder = tmp_path / "model_direction_predictor"
-    assert sorted(os.listdir(folder)) == ["config.json", "metadata.json", "model.json", "scaler.pkl"]
+    assert sorted(os.listdir(folder)) == ["config.json", "metadata.json", "model.json", "scaler.skops"]
     metadata = json.loads((folder / "metadata.json").read_text())
     assert metadata["version"] == stored.version
-    assert set(metadata["files"]) == {"model.json", "scaler.pkl", "config.json"}
+    assert set(metadata["files"]) == {"model.json", "scaler.skops", "config.json"}
     assert metadata["training"]["n_train"] > 0
     config = json.loads((folder / "config.json").read_text())
     assert config["horizon"] == 5 and config["hyperparameters"]["max_depth"] == 6
@@ -64,9 +64,9 @@ def test_a_failed_save_leaves_the_previous_model_current(tmp_path, trained, monk
 def test_a_changed_file_is_refused_before_it_is_deserialized(tmp_path, trained):
     store = ModelStore(tmp_path)
     save(store, trained[0])
-    path = tmp_path / "model_direction_predictor" / "scaler.pkl"
+    path = tmp_path / "model_direction_predictor" / "scaler.skops"
     path.write_bytes(path.read_bytes()[:-10])
-    with pytest.raises(ModelIntegrityError, match="scaler.pkl has SHA-256"):
+    with pytest.raises(ModelIntegrityError, match="scaler.skops has SHA-256"):
         store.load("direction_predictor")
 
 
@@ -101,7 +101,7 @@ def test_a_plain_folder_from_an_older_layout_is_kept_as_a_version(tmp_path, trai
     [
         ("direction_predictor", "model.json", {"n_estimators": 5}),
         ("price_predictor", "model.pt", {"epochs": 1}),
-        ("risk_scorer", "model.pkl", {"n_estimators": 5}),
+        ("risk_scorer", "model.skops", {"n_estimators": 5}),
         ("volatility_regressor", "config.json", {"n_estimators": 5}),
     ],
 )
@@ -120,3 +120,37 @@ def test_tampered_or_truncated_files_never_load_silently(tmp_path, small_table, 
         store.load(name)
     path.write_bytes(data)
     assert store.load(name).version == json.loads((tmp_path / f"model_{name}" / "metadata.json").read_text())["version"]
+
+
+class Planted:
+    """What an attacker would put in a model file: an object whose loading runs code (here it
+    only creates a marker file)."""
+
+    marker: str = ""
+
+    def __setstate__(self, state):
+        open(state["marker"], "w").close()
+
+
+@pytest.mark.parametrize("name, file", [("risk_scorer", "model.skops"), ("risk_scorer", "scaler.skops"), ("momentum_classifier", "model.skops")])
+def test_a_planted_object_with_a_matching_hash_is_refused_and_runs_nothing(tmp_path, small_table, name, file):
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    from blofin_assets.storage.files import sha256_file
+
+    table, targets = small_table
+    store = ModelStore(tmp_path / "models")
+    stored = save(store, train_model(name, table, targets.horizon, {"n_estimators": 5} if name == "risk_scorer" else None))
+    marker = tmp_path / "code-ran"
+    planted = Planted()
+    planted.__dict__["marker"] = str(marker)
+    folder = tmp_path / "models" / f"model_{name}"
+    skops.io.dump(planted, folder / file)
+    # Whoever can write the file can write metadata.json beside it: the hash matches.
+    metadata = json.loads((folder / "metadata.json").read_text())
+    metadata["files"][file] = sha256_file(folder / file)
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(UntrustedTypesFoundException, match="Planted"):
+        store.load(name, stored.version)
+    assert not marker.exists()

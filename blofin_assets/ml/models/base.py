@@ -4,19 +4,22 @@ the class attributes through which a model says everything that differs between 
 from __future__ import annotations
 
 import inspect
-import pickle
 import re
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import skops.io
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
 
 from blofin_assets.market.features import MODEL_FEATURES
 
 ESTIMATOR_CHOICES = ("auto", "exact", "scalable")
+
+
+SCALER_FILE = "scaler.skops"
 
 
 class CandleModel(BaseEstimator):
@@ -41,7 +44,12 @@ class CandleModel(BaseEstimator):
     summary : str
         One line on what it predicts: the asset's description.
     estimator_file : str
-        File name of the fitted estimator in the model folder.
+        File name of the fitted estimator in the model folder (``model.skops`` unless the
+        library has its own format).
+    trusted_types : tuple of str
+        The types beyond skops' own safe list that the estimator's skops file may hold (its
+        library's tree structures, this package's wrappers); a file holding any other type is
+        refused, so no model file runs code when it is loaded.
     default_exact_max_rows : int or None
         Training rows above which ``estimator="auto"`` switches to the scalable estimator.
     ensemble_columns : tuple of str
@@ -74,7 +82,8 @@ class CandleModel(BaseEstimator):
     family: ClassVar[str]
     library: ClassVar[str]
     summary: ClassVar[str]
-    estimator_file: ClassVar[str]
+    estimator_file: ClassVar[str] = "model.skops"
+    trusted_types: ClassVar[tuple[str, ...]] = ()
     default_exact_max_rows: ClassVar[int | None] = None
     ensemble_columns: ClassVar[tuple[str, ...]] = ()
     signal_column: ClassVar[str | None] = None
@@ -199,18 +208,18 @@ class CandleModel(BaseEstimator):
 
     # --- files ------------------------------------------------------------------------------
     def save_files(self, folder: Path) -> list[str]:
-        """Write the fitted model into ``folder``; returns the file names written."""
+        """Write the fitted model into ``folder``; returns the file names written. Every file
+        is in a format that runs no code on load: skops (with an explicit list of trusted
+        types) for scikit-learn objects, the library's own format otherwise."""
         self._check_fitted()
-        with open(folder / "scaler.pkl", "wb") as fh:
-            pickle.dump(self.scaler_, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        skops.io.dump(self.scaler_, folder / SCALER_FILE)
         self._save_estimator(folder / self.estimator_file)
-        return [self.estimator_file, "scaler.pkl"]
+        return [self.estimator_file, SCALER_FILE]
 
     @classmethod
     def load_files(cls, folder: Path, params: dict, fitted: dict) -> "CandleModel":
         model = cls(**params)
-        with open(folder / "scaler.pkl", "rb") as fh:
-            model.scaler_ = pickle.load(fh)
+        model.scaler_ = skops.io.load(folder / SCALER_FILE, trusted=[])  # a StandardScaler: nothing beyond skops' safe types
         model.feature_names_in_ = np.array(model._features(), dtype=object)
         model.n_features_in_ = len(model.feature_names_in_)
         model.estimator_used_ = fitted["estimator_used"]
@@ -218,9 +227,8 @@ class CandleModel(BaseEstimator):
         return model
 
     def _save_estimator(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            pickle.dump(self.estimator_, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        skops.io.dump(self.estimator_, path)
 
     def _load_estimator(self, path: Path, fitted: dict) -> None:
-        with open(path, "rb") as fh:
-            self.estimator_ = pickle.load(fh)
+        # skops refuses (UntrustedTypesFoundException) a file holding any type not trusted here.
+        self.estimator_ = skops.io.load(path, trusted=list(self.trusted_types))

@@ -64,7 +64,7 @@ class MomentumClassifier(CandleClassifier):
     family = "SVM classifier (RBF kernel)"
     library = "scikitlearn"
     summary = "RBF SVM with calibrated probabilities: decelerating/neutral/accelerating."
-    estimator_file = "model.pkl"
+    trusted_types = ("blofin_assets.ml.models.calibration.ScoreCalibrated", "blofin_assets.ml.models.kernel.NystroemLinearSVM")
     class_labels = MOMENTUM_STATES
     ensemble_columns = tuple(f"p_{state}" for state in MOMENTUM_STATES)
     # p_neutral is left out of stacking: it is one minus the other two.

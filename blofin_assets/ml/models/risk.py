@@ -49,7 +49,7 @@ class RiskScorer(CandleRegressor):
     family = "RandomForest regressor"
     library = "scikitlearn"
     summary = "RandomForest regressor: risk 0-100 of the next horizon candles."
-    estimator_file = "model.pkl"
+    trusted_types = ("sklearn.tree._tree.Tree",)
     chart_unit = "risk (0-100)"
     ensemble_columns = ("risk",)
     stacking_columns = ("risk",)

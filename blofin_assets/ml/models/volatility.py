@@ -46,7 +46,7 @@ class VolatilityRegressor(CalibratedRegressor):
     family = "GradientBoosting regressor"
     library = "scikitlearn"
     summary = "GradientBoosting regressor: realized volatility of the next horizon candles."
-    estimator_file = "model.pkl"
+    trusted_types = ("sklearn.tree._tree.Tree", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor")
     chart_unit = "volatility"
     ensemble_columns = ("predicted_vol",)
     stacking_columns = ("predicted_vol",)

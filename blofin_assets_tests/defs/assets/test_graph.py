@@ -44,8 +44,8 @@ def test_every_model_folder_holds_its_four_kinds_of_files(graph, name):
     root, _, _ = graph
     folder = root / "models" / f"model_{name}"
     files = {p.name for p in folder.iterdir()}
-    model_files = {"model.json", "model.pkl", "model.pt"} & files
-    assert len(model_files) == 1 and {"scaler.pkl", "config.json", "metadata.json"} <= files
+    model_files = {"model.json", "model.skops", "model.pt"} & files
+    assert len(model_files) == 1 and {"scaler.skops", "config.json", "metadata.json"} <= files
     metadata = json.loads((folder / "metadata.json").read_text())
     assert {"training", "validation", "feature_importance", "version", "created_at", "updated_at"} <= set(metadata)
     config = json.loads((folder / "config.json").read_text())
@@ -100,7 +100,7 @@ def test_ensemble_config_is_saved_with_member_versions(graph):
     assert chosen_on[saved["ensemble_type"]] == max(chosen_on.values())
     assert 0.0 <= saved["type_choice_pbo"]["pbo"] <= 1.0
     assert saved["stacking"]["trained_on_rows"] > 0
-    assert saved["meta_learner"]["file"] == f"meta_learner-{saved['meta_learner']['sha256'][:16]}.pkl"
+    assert saved["meta_learner"]["file"] == f"meta_learner-{saved['meta_learner']['sha256'][:16]}.skops"
     assert (root / "models" / "ensemble" / saved["meta_learner"]["file"]).exists()
     # The saved ensemble loads over the current models and predicts.
     ensemble = EnsembleStore(ModelStore(root / "models")).load("stacking")

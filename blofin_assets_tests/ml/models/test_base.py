@@ -23,7 +23,7 @@ def test_each_model_fits_predicts_and_round_trips_through_its_files(name, small_
     assert len(outputs) == len(test)
 
     files = model.save_files(tmp_path)
-    assert (tmp_path / "scaler.pkl").exists() and all((tmp_path / f).exists() for f in files)
+    assert (tmp_path / "scaler.skops").exists() and all((tmp_path / f).exists() for f in files)
     loaded = type(model).load_files(tmp_path, model.get_params(), model.fitted_summary())
     # rtol 1e-12, not equality: the forest sums its trees in threads, in no fixed order.
     np.testing.assert_allclose(loaded.predict(test).astype(float), predicted.astype(float), rtol=1e-12, atol=0)
