@@ -109,11 +109,11 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
 def test_bad_candles_fail_the_run_with_the_reason_and_train_nothing(isolated_env, tmp_path):
     folder = tmp_path / "csv"
     folder.mkdir()
-    (folder / "BTC-USDT.csv").write_text("timestamp,open,high,low,close,volume\n1704067200,1,1,1,1,1\n")
+    (folder / "BTC-USDT.csv").write_text("timestamp,open,high,low,close,volume\n946684000,1,1,1,1,1\n")  # 1999 in seconds
     env = {**os.environ, "BLOFIN_CANDLES_DIR": str(folder)}
     done = materialize_like_make_run(env)
     assert done.returncode != 0
-    assert "look like seconds since the epoch" in done.stdout + done.stderr
+    assert "look like seconds since the epoch, but as seconds they run from 1999-12-31" in done.stdout + done.stderr
     assert not Path(os.environ["BLOFIN_MODELS_DIR"]).exists()
 
 

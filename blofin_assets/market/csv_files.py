@@ -76,16 +76,22 @@ def read_candle_csv(path: str | Path, symbol: str | None = None) -> pd.DataFrame
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise CandleDataError(f"{source}: unreadable CSV ({exc})") from exc
     raw.columns = [str(c).strip().lower() for c in raw.columns]
-    missing = [c for c in OHLCV_COLUMNS if c not in raw.columns]
+    # Feeds without volume (FX, some indices) leave the column out or its cells empty: volume 0,
+    # which the volume features turn into their neutral value (market/features.py).
+    missing = [c for c in OHLCV_COLUMNS if c != "volume" and c not in raw.columns]
     if missing:
         raise CandleDataError(
             f"{source}: missing column(s) {missing}; found {list(raw.columns)}; "
             f"expected {list(OHLCV_COLUMNS)}"
         )
+    if "volume" not in raw.columns:
+        raw["volume"] = np.nan
     if raw.empty:
         raise CandleDataError(f"{source}: header only, no candles")
     timestamps, written_as = parse_timestamps(raw["timestamp"], source)
     frame = pd.DataFrame({"symbol": symbol, "timestamp": timestamps})
+    no_volume = int(raw["volume"].isna().sum())
+    raw["volume"] = raw["volume"].fillna(0.0)
     for column in OHLCV_COLUMNS[1:]:
         values = pd.to_numeric(raw[column], errors="coerce")
         bad = values.isna() & raw[column].notna()
@@ -98,6 +104,7 @@ def read_candle_csv(path: str | Path, symbol: str | None = None) -> pd.DataFrame
         frame[column] = values.astype("float64")
     frame = validate_candles(frame, source=source)
     frame.attrs["timestamps"] = {symbol: written_as}  # what was detected, for the asset's metadata
+    frame.attrs["volume_filled"] = {symbol: no_volume} if no_volume else {}
     return frame
 
 

@@ -75,3 +75,14 @@ def test_iso_text_with_a_zone_offset_is_converted_to_utc(tmp_path):
     frame = read_candle_csv(path)
     assert frame["timestamp"].iloc[0] == pd.Timestamp("2024-01-02 14:30", tz="UTC")
     assert frame.attrs["timestamps"] == {"AAPL": "ISO-8601"}
+
+
+def test_volume_left_out_or_empty_is_read_as_zero_and_recorded(tmp_path):
+    without = tmp_path / "EUR-USD.csv"
+    without.write_text("timestamp,open,high,low,close\n1704067200000,1.1,1.2,1.0,1.1\n1704070800000,1.1,1.2,1.0,1.1\n")
+    frame = read_candle_csv(without)
+    assert list(frame["volume"]) == [0.0, 0.0] and frame.attrs["volume_filled"] == {"EUR-USD": 2}
+    empty = tmp_path / "GBP-USD.csv"
+    empty.write_text("timestamp,open,high,low,close,volume\n1704067200000,1.1,1.2,1.0,1.1,\n1704070800000,1.1,1.2,1.0,1.1,5\n")
+    frame = read_candle_csv(empty)
+    assert list(frame["volume"]) == [0.0, 5.0] and frame.attrs["volume_filled"] == {"GBP-USD": 1}

@@ -61,7 +61,7 @@ def per_symbol_summary(frame: pd.DataFrame) -> pd.DataFrame:
             {
                 "symbol": symbol,
                 "candles": len(group),
-                "bar": bar_label(infer_bar(group["timestamp"])),
+                "bar": bar_label(infer_bar(group["timestamp"])) if len(group) > 1 else "-",  # enough_candles says why
                 "first": f"{group['timestamp'].iloc[0]:%Y-%m-%d %H:%M}",
                 "last": f"{group['timestamp'].iloc[-1]:%Y-%m-%d %H:%M}",
             }
@@ -94,6 +94,8 @@ def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_sou
             "symbols": dg.MetadataValue.md(md_table(summary)),
             "first": frame["timestamp"].min().isoformat(),
             "last": frame["timestamp"].max().isoformat(),
+            # rows whose volume was absent from the file and read as 0, per symbol
+            "volume_filled_with_0": dg.MetadataValue.json(frame.attrs.get("volume_filled", {})),
             "calendars": dg.MetadataValue.md(
                 md_table(pd.DataFrame({"symbol": list(calendars), "market": [c.describe() for c in calendars.values()]}))
             ),

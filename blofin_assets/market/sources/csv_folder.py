@@ -56,7 +56,8 @@ class CsvFolderSource(CandleSource):
             files = {s: files[s] for s in symbols}
         frames = [read_candle_csv(p, s) for s, p in files.items()]
         candles = pd.concat(frames, ignore_index=True)
-        candles.attrs["timestamps"] = {s: w for f in frames for s, w in f.attrs.get("timestamps", {}).items()}
+        for key in ("timestamps", "volume_filled"):  # what reading found, per symbol
+            candles.attrs[key] = {s: v for f in frames for s, v in f.attrs.get(key, {}).items()}
         return candles
 
     def describe(self) -> str:

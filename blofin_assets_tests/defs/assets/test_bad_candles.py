@@ -86,7 +86,7 @@ def gap(frame):
 
 
 CASES = {
-    "missing column": (edit(lambda f: f.drop(columns=["volume"])), ["BTC-USDT.csv", "missing column(s) ['volume']"]),
+    "missing column": (edit(lambda f: f.drop(columns=["open"])), ["BTC-USDT.csv", "missing column(s) ['open']"]),
     "misnamed column": (edit(lambda f: f.rename(columns={"close": "close_price"})), ["BTC-USDT.csv", "missing column(s) ['close']"]),
     "non-numeric value": (edit(at("high", 7, "abc")), ["BTC-USDT.csv", "row 7", "column 'high' has non-numeric value 'abc'"]),
     "NaN price": (edit(at("close", 9, np.nan)), ["BTC-USDT.csv", "symbol BTC-USDT, row 9", "NaN or infinite"]),
