@@ -48,12 +48,13 @@ def _timed(call, rows: list[pd.DataFrame], calls: int, warmup: int = 50) -> np.n
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--candles", type=int, default=SyntheticMarket.candles_per_symbol, help="candles per symbol to train on")
     args = parser.parse_args(argv)
     if args.calls < 1000:
         parser.error("--calls must be at least 1000")
 
-    print("benchmark: training the five models on the embedded market ...", flush=True)
-    candles = SyntheticMarket().generate()
+    print(f"benchmark: training the five models on the embedded market ({args.candles} candles per symbol) ...", flush=True)
+    candles = SyntheticMarket(candles_per_symbol=args.candles).generate()
     features = compute_features(candles)
     table = model_table(features, build_targets(candles, features))
     ensemble = EnsemblePredictor("stacking")

@@ -32,7 +32,7 @@ def test_the_graph_benchmark_reports_time_and_memory_per_asset():
 @pytest.mark.e2e
 def test_the_prediction_benchmark_reports_latency_and_throughput():
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.predict", "--calls", "1000"],
+        [sys.executable, "-m", "benchmarks.predict", "--calls", "1000", "--candles", "800"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
