@@ -28,6 +28,12 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
+def symbol_changes(instance: dg.DagsterInstance, symbols: list[str]) -> tuple[list[str], list[str]]:
+    """(added, removed): ``symbols`` not yet partitions, and partitions not among ``symbols``."""
+    current = instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
+    return [s for s in symbols if s not in current], [s for s in current if s not in symbols]
+
+
 def sync_symbols(instance: dg.DagsterInstance, symbols: list[str]) -> tuple[list[str], list[str]]:
     """Make the instance's symbol partitions exactly ``symbols``; (added, removed).
 
@@ -36,9 +42,7 @@ def sync_symbols(instance: dg.DagsterInstance, symbols: list[str]) -> tuple[list
     """
     if not symbols:
         raise ValueError("no symbols to register")
-    current = instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
-    added = [s for s in symbols if s not in current]
-    removed = [s for s in current if s not in symbols]
+    added, removed = symbol_changes(instance, symbols)
     if added:
         instance.add_dynamic_partitions(SYMBOL_PARTITIONS.name, added)
     for symbol in removed:

@@ -12,7 +12,7 @@ import dagster as dg
 
 from blofin_assets import settings
 from blofin_assets.defs import run_tags
-from blofin_assets.defs.partitions import SYMBOL_PARTITIONS
+from blofin_assets.defs.partitions import SYMBOL_PARTITIONS, symbol_changes
 from blofin_assets.defs.resources import CandleSourceResource
 
 DECISIONS = dg.AssetKey("drift_decisions")
@@ -76,13 +76,6 @@ def build_drift_sensor(model_names: tuple[str, ...]) -> dg.SensorDefinition:
 
 
 PER_SYMBOL_ASSETS = ("candles", "features", "targets")
-
-
-def symbol_changes(instance: dg.DagsterInstance, offered: list[str]) -> tuple[list[str], list[str]]:
-    """(added, removed): the symbols the source offers that are not partitions yet, and the
-    partitions it no longer offers."""
-    current = instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name)
-    return [s for s in offered if s not in current], [s for s in current if s not in offered]
 
 
 def build_new_symbols_sensor() -> dg.SensorDefinition:

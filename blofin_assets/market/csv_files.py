@@ -22,11 +22,14 @@ EPOCH_UNITS = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns":
 _PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
 
 
-def epoch_unit(low: float, high: float, source: str, now: pd.Timestamp | None = None) -> str:
+def latest_plausible() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+
+
+def epoch_unit(low: float, high: float, source: str) -> str:
     """The unit (s, ms, us, ns) in which epoch numbers from ``low`` to ``high`` fall between
     2000 and tomorrow; CandleDataError when none does."""
-    latest = (now or pd.Timestamp.now(tz="UTC")) + pd.Timedelta(days=1)
-    bounds = (EARLIEST.timestamp(), latest.timestamp())
+    bounds = (EARLIEST.timestamp(), latest_plausible().timestamp())
     for unit, per_second in _PER_SECOND.items():
         if bounds[0] * per_second <= low and high <= bounds[1] * per_second:
             return unit
@@ -56,8 +59,7 @@ def parse_timestamps(raw: pd.Series, source: str) -> tuple[pd.Series, str]:
         raise CandleDataError(
             f"{source}: row {bad}: timestamp {raw.iloc[bad]!r} is neither a number since the epoch nor ISO-8601 text"
         ) from exc
-    latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
-    if parsed.min() < EARLIEST or parsed.max() > latest:
+    if parsed.min() < EARLIEST or parsed.max() > latest_plausible():
         raise CandleDataError(
             f"{source}: timestamps run from {parsed.min():%Y-%m-%d} to {parsed.max():%Y-%m-%d}; candles must fall "
             f"between {EARLIEST:%Y-%m-%d} and tomorrow"

@@ -7,8 +7,8 @@ from. When either fails, nothing downstream runs on these candles.
 """
 
 import dagster as dg
-from pydantic import field_validator
 import pandas as pd
+from pydantic import field_validator
 
 from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result, logged
 from blofin_assets.defs.metadata import md_table
@@ -28,6 +28,9 @@ class CandlesConfig(dg.Config):
     its candles; none for crypto), 24/7, or weekdays (closed Saturday and Sunday UTC)."""
     holidays: list[str] = list(DEFAULT_HOLIDAYS)
     """Days a market with closures is also closed: MM-DD every year, or YYYY-MM-DD."""
+    min_candles: int = 400
+    """Fewer candles than this for a symbol fails enough_candles: the features need 100 for their
+    windows, the targets `horizon` more, and the models a few hundred rows to learn from."""
 
     @field_validator("calendar")
     @classmethod
@@ -35,9 +38,6 @@ class CandlesConfig(dg.Config):
         if value not in CALENDARS:
             raise ValueError(f"calendar {value!r}: expected one of {', '.join(CALENDARS)}")
         return value
-    min_candles: int = 400
-    """Fewer candles than this for a symbol fails enough_candles: the features need 100 for their
-    windows, the targets `horizon` more, and the models a few hundred rows to learn from."""
 
 
 def load_offered(source: CandleSource, symbols: list[str]) -> pd.DataFrame:

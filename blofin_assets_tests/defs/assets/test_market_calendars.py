@@ -3,6 +3,7 @@ every weekend and reports no volume, and daily stock bars with holiday weekends.
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from blofin_assets.market.csv_files import write_candle_csv
 from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
@@ -30,3 +31,14 @@ def test_fx_and_stock_candles_run_end_to_end_with_the_defaults(tmp_path):
     # FX without volume: every row kept, its volume ratio the neutral 1
     assert metadata["features"]["rows_dropped"].value == 2 * 100  # the warm-up of each symbol, nothing more
     assert metadata["features"]["rows_with_neutral_values"].value["volume_ratio"] >= len(hours) - 100
+
+
+def test_an_unknown_calendar_is_refused_naming_the_choices(tmp_path):
+    config = {
+        "resources": {"candle_source": {"config": {"candles_per_symbol": 500}}},
+        "ops": {"candles": {"config": {"calendar": "nyse"}}},
+    }
+    with pytest.raises(Exception, match="calendar 'nyse': expected one of auto, 24/7, weekdays"):
+        materialize_every_symbol(
+            dg.DagsterInstance.ephemeral(), config, resources=project_resources(tmp_path), selection=["candles"]
+        )
