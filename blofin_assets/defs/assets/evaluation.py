@@ -58,7 +58,7 @@ def record_validation(store: ModelStore, stored: StoredModel, report: Validation
 
 
 def report_metadata(report: ValidationReport) -> dict:
-    pooled, metric = report["pooled"], report["metric"]
+    pooled, metric, figures = report["pooled"], report["metric"], headline(report)
     metadata = {
         metric: finite(pooled["model"][metric]),
         f"baseline_{metric}": finite(pooled["baseline"][metric]),
@@ -69,7 +69,7 @@ def report_metadata(report: ValidationReport) -> dict:
         "feature_importance": dg.MetadataValue.md(importance_table(report["feature_importance"])),
         "ic": finite(pooled["ic"]) if "ic" in pooled else None,
         # the secondary figures each task has (f1; rmse and r2), out of the narrow table
-        **{key: finite(headline(report)[key]) for key in SECONDARY_FIGURES},
+        **{key: finite(figures[key]) for key in SECONDARY_FIGURES},
     }
     if "walk_forward" in report:
         summary = report["walk_forward"]["summary"]
