@@ -3,7 +3,6 @@ real Celery worker processes, the Dagster instance in PostgreSQL and step output
 folder. Skips where no broker or PostgreSQL is reachable, unless BLOFIN_REQUIRE_SERVICES=1."""
 
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import kombu
+import pandas as pd
 import pytest
 import yaml
 
@@ -129,8 +129,8 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
 
         # Outputs went through the shared folder; the models the workers saved load and predict.
         assert (shared / "ensemble_config").is_file()
-        assert {p.name for p in (shared / "by_symbol" / "features").iterdir()} == {"BTC-USDT.pickle", "ETH-USDT.pickle"}
-        features = pickle.loads((shared / "by_symbol" / "features" / "ETH-USDT.pickle").read_bytes())
+        assert {p.name for p in (shared / "by_symbol" / "features").iterdir()} == {"BTC-USDT.parquet", "ETH-USDT.parquet"}
+        features = pd.read_parquet(shared / "by_symbol" / "features" / "ETH-USDT.parquet")  # any Parquet reader can
         row = features.iloc[-1]
         assert load_model("direction_predictor").predict(row)["direction"] in ("UP", "DOWN")
         assert 0 <= load_model("risk_scorer").predict(row) <= 100

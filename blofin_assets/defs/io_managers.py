@@ -2,8 +2,8 @@
 
 A step computes a value for all the symbols of its run (a frame with a ``symbol`` column, or a
 TargetSet); this IO manager writes each symbol's part to
-``<base_dir>/by_symbol/<asset>/<symbol>.pickle`` (beside, not inside, the files Dagster's own IO
-manager keeps under the same folder) and hands a reading step the parts it asks for pooled into one value again: the symbols of its
+``<base_dir>/by_symbol/<asset>/<symbol>.parquet`` (a data format: reading one runs no code; beside,
+not inside, the files Dagster's own IO manager keeps under the same folder) and hands a reading step the parts it asks for pooled into one value again: the symbols of its
 own run for a per-symbol asset, every registered symbol for a model. Dagster's own filesystem
 IO manager stores a range of partitions only as one object, which a later single-symbol run
 could not update.
@@ -11,7 +11,6 @@ could not update.
 
 from __future__ import annotations
 
-import pickle
 from typing import Optional
 
 import dagster as dg
@@ -22,6 +21,7 @@ from blofin_assets import settings
 from blofin_assets.defs.partitions import describe_instance, no_symbols_message
 from blofin_assets.ml.dataset import TargetSet
 from blofin_assets.storage.files import write_bytes_atomic
+from blofin_assets.storage.partition_files import decode_part, encode_part
 
 
 def split_by_symbol(value) -> dict[str, object]:
@@ -39,14 +39,14 @@ def pool(parts: list):
 
 
 class SymbolPartitionIOManager(dg.ConfigurableIOManager):
-    """One pickle per asset and symbol under ``base_dir`` (default: $BLOFIN_IO_DIR, else
+    """One Parquet file per asset and symbol under ``base_dir`` (default: $BLOFIN_IO_DIR, else
     $DAGSTER_HOME/storage); a URL such as s3://bucket/prefix works through UPath."""
 
     base_dir: Optional[str] = None
 
     def _path(self, asset_key: dg.AssetKey, symbol: str) -> UPath:
         root = UPath(self.base_dir or settings.shared_io_dir())
-        return root.joinpath("by_symbol", *asset_key.path, f"{symbol}.pickle")
+        return root.joinpath("by_symbol", *asset_key.path, f"{symbol}.parquet")
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         symbols = sorted(context.asset_partition_keys)
@@ -59,7 +59,7 @@ class SymbolPartitionIOManager(dg.ConfigurableIOManager):
                 f"but the output has no rows for {missing} and rows for other symbols {extra}"
             )
         for symbol in symbols:
-            _write(self._path(context.asset_key, symbol), pickle.dumps(parts[symbol], protocol=pickle.HIGHEST_PROTOCOL))
+            _write(self._path(context.asset_key, symbol), encode_part(parts[symbol]))
 
     def load_input(self, context: dg.InputContext):
         key = context.asset_key
@@ -76,7 +76,7 @@ class SymbolPartitionIOManager(dg.ConfigurableIOManager):
                     f"dagster asset materialize --select {key.to_user_string()} --partition {symbol} "
                     "-m blofin_assets.definitions"
                 )
-            parts.append(pickle.loads(path.read_bytes()))
+            parts.append(decode_part(path.read_bytes()))
         return pool(parts)
 
 

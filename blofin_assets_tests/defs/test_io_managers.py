@@ -28,7 +28,7 @@ def test_a_range_is_stored_a_file_per_symbol_and_read_back_pooled(tmp_path, smal
         [labelled, reader], resources=project_resources(tmp_path), instance=instance, tags=all_symbols_tags(instance)
     )
     stored = tmp_path / "storage" / "by_symbol" / "labelled"
-    assert sorted(p.name for p in stored.iterdir()) == ["BTC-USDT.pickle", "SOL-USDT.pickle"]  # no temporary left
+    assert sorted(p.name for p in stored.iterdir()) == ["BTC-USDT.parquet", "SOL-USDT.parquet"]  # no temporary left
     pooled = result.output_for_node("reader")
     pd.testing.assert_frame_equal(pooled.frame, expected.frame)
     assert pooled.scales == expected.scales and pooled.horizon == expected.horizon

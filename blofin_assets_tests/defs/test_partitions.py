@@ -55,7 +55,7 @@ def test_a_new_symbol_is_computed_alone_and_the_models_read_every_symbol(tmp_pat
     # One run, every symbol: one materialization per partition of each per-symbol asset.
     for asset in DATA:
         assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1}
-    assert {p.name for p in (tmp_path / "storage" / "by_symbol" / "features").iterdir()} == {"BTC-USDT.pickle", "ETH-USDT.pickle"}
+    assert {p.name for p in (tmp_path / "storage" / "by_symbol" / "features").iterdir()} == {"BTC-USDT.parquet", "ETH-USDT.parquet"}
 
     three = source("BTC-USDT", "ETH-USDT", "SOL-USDT")
     sync_symbols(instance, ["BTC-USDT", "ETH-USDT", "SOL-USDT"])
@@ -104,4 +104,4 @@ def test_two_symbols_materialize_side_by_side_in_two_processes(isolated_env):
             assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1}
     stored = isolated_env / "dagster_home" / "storage" / "by_symbol"
     for asset in DATA:
-        assert sorted(p.name for p in (stored / asset).iterdir()) == ["BTC-USDT.pickle", "ETH-USDT.pickle"]
+        assert sorted(p.name for p in (stored / asset).iterdir()) == ["BTC-USDT.parquet", "ETH-USDT.parquet"]
