@@ -19,6 +19,7 @@ from upath import UPath
 
 from blofin_assets import settings
 from blofin_assets.defs.partitions import describe_instance, no_symbols_message
+from blofin_assets.market.symbols import check_symbol
 from blofin_assets.ml.dataset import TargetSet
 from blofin_assets.storage.files import write_bytes_atomic
 from blofin_assets.storage.partition_files import decode_part, encode_part
@@ -45,6 +46,8 @@ class SymbolPartitionIOManager(dg.ConfigurableIOManager):
     base_dir: Optional[str] = None
 
     def _path(self, asset_key: dg.AssetKey, symbol: str) -> UPath:
+        # A partition key becomes a file name: one added by hand in the UI is checked here.
+        check_symbol(symbol, f"{asset_key.to_user_string()} partition")
         root = UPath(self.base_dir or settings.shared_io_dir())
         return root.joinpath("by_symbol", *asset_key.path, f"{symbol}.parquet")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from blofin_assets.market.sources import CandleSource
+from blofin_assets.market.symbols import check_symbols
 
 SYMBOL_PARTITIONS = dg.DynamicPartitionsDefinition(name="symbol")
 # Dagster's CLI names the throwaway instance it makes without DAGSTER_HOME with this prefix.
@@ -42,7 +43,7 @@ def sync_symbols(instance: dg.DagsterInstance, symbols: list[str]) -> tuple[list
     """
     if not symbols:
         raise ValueError("no symbols to register")
-    added, removed = symbol_changes(instance, symbols)
+    added, removed = symbol_changes(instance, check_symbols(symbols, "symbol partitions"))
     if added:
         instance.add_dynamic_partitions(SYMBOL_PARTITIONS.name, added)
     for symbol in removed:

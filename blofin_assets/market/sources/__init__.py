@@ -11,6 +11,7 @@ from blofin_assets.market.sources.base import CandleSource
 from blofin_assets.market.sources.csv_folder import CsvFolderSource
 from blofin_assets.market.sources.exchange import ExchangeSource
 from blofin_assets.market.sources.synthetic import SyntheticSource
+from blofin_assets.market.symbols import check_symbols
 from blofin_assets.market.synthetic import DEFAULT_SYMBOLS, SyntheticMarket
 
 
@@ -27,6 +28,8 @@ def make_source(
     """The exchange when ``exchange`` is set (its candles kept in ``candles_dir``), else the CSV
     files of ``candles_dir`` when set, else the synthetic ``market``; offering ``symbols``
     when given (default: every file, or the market's or the default symbols)."""
+    if symbols:
+        symbols = check_symbols(symbols, "candle source config")
     if exchange:
         if candles_dir is None:
             raise ValueError("an exchange source needs a folder to keep its candles in")

@@ -9,15 +9,27 @@ import pandas as pd
 
 from blofin_assets.market.csv_files import read_candle_csv
 from blofin_assets.market.schema import CandleDataError
+from blofin_assets.market.symbols import check_symbol
 from blofin_assets.market.sources.base import CandleSource
 
 
 def candle_files(folder: str | Path) -> dict[str, Path]:
-    """Symbol -> file for every ``*.csv`` in ``folder``, sorted by symbol."""
+    """Symbol -> file for every ``*.csv`` (any case: ``.CSV`` too) in ``folder``, sorted by
+    symbol. A file name that is not a valid symbol, or a CSV name that is not a regular file
+    (a FIFO would block the read forever, a folder cannot be read), is refused by name."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CandleDataError(f"{folder}: not a folder (BLOFIN_CANDLES_DIR must name a folder of CSV files)")
-    files = {p.stem: p for p in sorted(folder.glob("*.csv"))}
+    files = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() != ".csv":
+            continue  # not a candle file (an atomic write's temporary ends in .tmp)
+        if not path.is_file():
+            raise CandleDataError(f"{path}: not a regular file; a candle file must be a plain CSV file")
+        symbol = check_symbol(path.stem, str(path))
+        if symbol in files:
+            raise CandleDataError(f"{folder}: two files for symbol {symbol}: {files[symbol].name} and {path.name}")
+        files[symbol] = path
     if not files:
         raise CandleDataError(f"{folder}: no *.csv files")
     return files
