@@ -13,6 +13,11 @@ import pandas as pd
 from blofin_assets.market.calendar import DEFAULT_HOLIDAYS, MarketCalendar, recognise_calendar
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
+# Wider than any traded price (sub-satoshi tokens ~1e-8, BTC ~1e5), narrow enough that prices
+# off by a unit or an exponent are refused rather than crashing a model or training on them.
+MIN_PRICE, MAX_PRICE = 1e-12, 1e12
+REGULAR_RUN = 20  # consecutive equal steps that make a bar size
+MAX_BAR_JUMP = 100.0  # a close 100x (or 1/100) the bar before is a data error, not a market move
 OHLCV_COLUMNS = ("timestamp", *PRICE_COLUMNS, "volume")
 CANDLE_COLUMNS = ("symbol", *OHLCV_COLUMNS)
 
@@ -65,6 +70,12 @@ def _validate_symbol(group: pd.DataFrame, symbol: str, source: str) -> None:
     bad = (prices <= 0).any(axis=1)
     if bad.any():
         raise CandleDataError(f"{_where(source, symbol, group, bad)}: price <= 0")
+    bad = ((prices < MIN_PRICE) | (prices > MAX_PRICE)).any(axis=1)
+    if bad.any():
+        raise CandleDataError(
+            f"{_where(source, symbol, group, bad)}: price outside [{MIN_PRICE:g}, {MAX_PRICE:g}], no market's price "
+            "(a unit or a decimal point wrong?)"
+        )
     o, h, l, c = prices.T
     bad = h < l
     if bad.any():
@@ -73,6 +84,13 @@ def _validate_symbol(group: pd.DataFrame, symbol: str, source: str) -> None:
     if bad.any():
         raise CandleDataError(
             f"{_where(source, symbol, group, bad)}: open/close outside [low, high]"
+        )
+    jump = np.abs(np.diff(np.log(prices[:, 3])))
+    bad = np.concatenate([[False], jump > np.log(MAX_BAR_JUMP)])
+    if bad.any():
+        raise CandleDataError(
+            f"{_where(source, symbol, group, bad)}: close moves by more than {MAX_BAR_JUMP:g}x from the bar before "
+            "(prices in another unit from this row on?)"
         )
     bad = group["volume"].to_numpy() < 0
     if bad.any():
@@ -85,6 +103,19 @@ def _validate_symbol(group: pd.DataFrame, symbol: str, source: str) -> None:
     if bad.any():
         raise CandleDataError(
             f"{_where(source, symbol, group, bad)}: timestamps out of order (earlier than the row before)"
+        )
+    # A series whose candles come at one regular step, then at another (1h bars, then 1m), is
+    # two series in one: refused at the first row of the second step.
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(step) != 0) + 1])
+    lengths = np.diff(np.concatenate([starts, [len(step)]]))
+    runs = [(float(step[a]), int(a)) for a, n in zip(starts, lengths) if n >= REGULAR_RUN]
+    other = next((a for value, a in runs if value != runs[0][0]), None)
+    if other is not None:
+        bad = np.zeros(len(group), dtype=bool)
+        bad[other + 1] = True
+        raise CandleDataError(
+            f"{_where(source, symbol, group, bad)}: candles every {pd.Timedelta(seconds=runs[0][0])} until here, every "
+            f"{pd.Timedelta(seconds=step[other])} from here: bar sizes mixed in one series"
         )
 
 

@@ -81,6 +81,22 @@ def unsorted(frame):
     return frame.iloc[order].reset_index(drop=True)
 
 
+def rescale_from(row):
+    def change(frame):
+        frame.loc[row:, ["open", "high", "low", "close"]] *= 1000.0  # quoted in another unit
+        return frame
+
+    return change
+
+
+def minutes_from(row):
+    def change(frame):
+        frame.loc[row:, "timestamp"] = frame["timestamp"].iloc[row - 1] + 60_000 * (frame.index[row:] - row + 1)
+        return frame
+
+    return change
+
+
 def gap(frame):
     return frame.drop(index=range(200, 210)).reset_index(drop=True)
 
@@ -100,6 +116,9 @@ CASES = {
     "unsorted timestamps": (edit(unsorted), ["BTC-USDT.csv", "row 41", "out of order"]),
     "gap": (edit(gap), ["gap(s) of more than 3 bars of trading time", "symbol BTC-USDT (its market: 24/7)", "10 of 10 missing bars"]),
     "too few rows": (edit(lambda f: f.head(150)), ["too few candles", "BTC-USDT has 150", "at least 400"]),
+    "absurd price": (edit(lambda f: f.assign(**{c: f[c] * 1e300 for c in ("open", "high", "low", "close")})), ["BTC-USDT.csv", "row 0", "price outside [1e-12, 1e+12]"]),
+    "price in another unit": (edit(rescale_from(300)), ["BTC-USDT.csv", "row 300", "close moves by more than 100x"]),
+    "mixed bar sizes": (edit(minutes_from(300)), ["BTC-USDT.csv", "row 300", "bar sizes mixed in one series"]),
     "empty file": (edit(text=""), ["BTC-USDT.csv", "the file is empty"]),
     "unreadable file": (edit(raw=b"\xff\xfe\x00\x81garbage\x00\x9f"), ["BTC-USDT.csv", "unreadable CSV"]),
     "dates before 2000": (
