@@ -55,7 +55,8 @@ def model_config_class(cls: type[CandleModel]) -> type[ModelConfig]:
         if name == "self" or name in cls.runtime_params:
             continue
         default = list(parameter.default) if isinstance(parameter.default, tuple) else parameter.default
-        fields[name] = (_config_type(hints[name]), Field(default=default, description=docs.get(name)))
+        bounds = cls.parameter_bounds.get(name, {})
+        fields[name] = (_config_type(hints[name]), Field(default=default, description=docs.get(name), **bounds))
     return create_model(f"{type_name(cls)}Config", __base__=ModelConfig, **fields)
 
 

@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.charts import equity_chart, markdown_image
 from blofin_assets.defs.metadata import finite, md_table
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
@@ -14,7 +15,8 @@ from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.results import backtest_row
 
 
-class BacktestConfig(dg.Config):
+class BacktestConfig(CheckedConfig):
+    bounds = {"min_confidence": (0.0, 1.0), "max_risk": (0.0, 100.0), "fee": (0.0, 0.1)}
     signal: str = "ensemble"
     """Whose direction to trade: the chosen ensemble, or one directional member alone (e.g.
     direction_predictor)."""

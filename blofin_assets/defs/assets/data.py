@@ -8,8 +8,8 @@ from. When either fails, nothing downstream runs on these candles.
 
 import dagster as dg
 import pandas as pd
-from pydantic import field_validator
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result, logged
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.partitions import PER_SYMBOL
@@ -19,7 +19,9 @@ from blofin_assets.market.schema import CandleDataError, bar_label, find_gaps, i
 from blofin_assets.market.sources import CandleSource
 
 
-class CandlesConfig(dg.Config):
+class CandlesConfig(CheckedConfig):
+    bounds = {"gap_tolerance_bars": (1, None), "min_candles": (1, None)}
+    choices = {"calendar": CALENDARS}
     gap_tolerance_bars: float = 3.0
     """A jump between consecutive candles of more than this many bars of trading time fails the
     no_gaps check (bars the market calendar says it was closed do not count)."""
@@ -31,13 +33,6 @@ class CandlesConfig(dg.Config):
     min_candles: int = 400
     """Fewer candles than this for a symbol fails enough_candles: the features need 100 for their
     windows, the targets `horizon` more, and the models a few hundred rows to learn from."""
-
-    @field_validator("calendar")
-    @classmethod
-    def known_calendar(cls, value: str) -> str:
-        if value not in CALENDARS:
-            raise ValueError(f"calendar {value!r}: expected one of {', '.join(CALENDARS)}")
-        return value
 
 
 def load_offered(source: CandleSource, symbols: list[str]) -> pd.DataFrame:

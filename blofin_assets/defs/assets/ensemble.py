@@ -4,6 +4,7 @@ held-out period, the best marked for use; saved to models/ensemble/."""
 import dagster as dg
 import pandas as pd
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.resources import ModelStoreResource
 from blofin_assets.ml.applicability import ApplicabilityGate
@@ -14,7 +15,8 @@ from blofin_assets.ml.splits import TRAIN
 from blofin_assets.storage.ensemble_store import EnsembleStore
 
 
-class EnsembleConfig(dg.Config):
+class EnsembleConfig(CheckedConfig):
+    bounds = {"applicability_neighbours": (1, None), "applicability_quantile": (0.0, 1.0)}
     applicability_neighbours: int = 5
     """The applicability gate: a row's distance is its mean distance to this many nearest
     training rows (standardized features)."""

@@ -5,6 +5,7 @@ import dagster as dg
 import pandas as pd
 from sklearn.base import is_classifier
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.charts import (
     calibration_table,
     confusion_chart,
@@ -28,7 +29,9 @@ from blofin_assets.storage.model_store import ModelRef, ModelStore, StoredModel
 from blofin_assets.storage.results import result_row
 
 
-class ValidationConfig(dg.Config):
+class ValidationConfig(CheckedConfig):
+    bounds = {"folds": (0, None), "embargo_fraction": (0.0, 0.5), "max_direction_accuracy": (0.5, 1.0), "max_skill_gap": (0.0, None)}
+    choices = {"mode": ("expanding", "sliding")}
     folds: int = 4
     """Walk-forward folds (0 skips walk-forward)."""
     mode: str = "expanding"

@@ -5,6 +5,7 @@ from typing import Optional
 import dagster as dg
 import pandas as pd
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.market.features import FEATURE_COLUMNS, NEUTRAL_WHEN_UNDEFINED, WARMUP_CANDLES, compute_features
 from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
@@ -42,7 +43,8 @@ def neutral_counts(frame: pd.DataFrame) -> dict[str, int]:
     return {c: n for c, n in counts.items() if n}
 
 
-class TargetsConfig(dg.Config):
+class TargetsConfig(CheckedConfig):
+    bounds = {"horizon": (1, None), "test_fraction": (0.01, 0.9), "test_days": (0.01, None), "purge": (0, None)}
     horizon: int = 5
     """Candles ahead that every target looks."""
     test_fraction: float = 0.2

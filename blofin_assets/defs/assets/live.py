@@ -6,6 +6,7 @@ a check."""
 import dagster as dg
 import pandas as pd
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.checks import logged
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
@@ -22,7 +23,8 @@ from blofin_assets.storage.results import live_record_row
 ABSTENTION, PARITY = "abstention_share", "live_backtest_parity"
 
 
-class PredictionsConfig(dg.Config):
+class PredictionsConfig(CheckedConfig):
+    bounds = {"max_abstain_share": (0.0, 1.0)}
     max_abstain_share: float = 0.3
     """A warning when the applicability gate turns away more than this share of the symbols."""
 
@@ -77,7 +79,8 @@ def predictions(
     ))
 
 
-class OutcomesConfig(dg.Config):
+class OutcomesConfig(CheckedConfig):
+    bounds = {"last_n": (1, None), "min_outcomes": (1, None), "max_drop": (0.0, 1.0), "max_ece": (0.0, 1.0)}
     last_n: int = 500
     """Newest outcomes per model that the live figures are computed over."""
     min_outcomes: int = 50

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import pandas as pd
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.checks import drift_result, per_model_specs, performance_result
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
@@ -16,14 +17,16 @@ from blofin_assets.storage.jsonsafe import jsonable
 from blofin_assets.storage.retrain_log import record_retrain_events, update_performance_history
 
 
-class PerformanceConfig(dg.Config):
+class PerformanceConfig(CheckedConfig):
+    bounds = {"recent_rows": (1, None), "max_drop": (0.0, 1.0)}
     recent_rows: int = 336
     """Newest unseen labelled rows per symbol to score each model on (336 = two weeks of 1h)."""
     max_drop: float = 0.10
     """Relative worsening against the model's validation figure that calls for retraining."""
 
 
-class DriftConfig(dg.Config):
+class DriftConfig(CheckedConfig):
+    bounds = {"recent_rows": (1, None), "psi_threshold": (0.0, None), "drifted_share": (0.0, 1.0)}
     recent_rows: int = 336
     """Newest feature rows per symbol compared with the model's training window."""
     psi_threshold: float = 0.2

@@ -7,6 +7,7 @@ from typing import Optional
 import dagster as dg
 import pandas as pd
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.charts import markdown_image, trials_chart
 from blofin_assets.defs.checks import logged
 from blofin_assets.defs.metadata import finite, md_table, present
@@ -19,7 +20,9 @@ from blofin_assets.storage.tuning_store import TuningStore
 VERDICT = "tuning_verdict"
 
 
-class TuningConfig(dg.Config):
+class TuningConfig(CheckedConfig):
+    bounds = {"n_trials": (0, None), "timeout_seconds": (0.0, None), "folds": (2, None), "min_dsr_probability": (0.0, 1.0), "max_pbo": (0.0, None)}
+    choices = {"cv": ("walk_forward", "cpcv")}
     n_trials: int = 0
     """Trials per model. 0 (the default) searches nothing, so the daily job stays fast; the
     models then train with the parameters adopted last, else their defaults."""

@@ -50,6 +50,9 @@ class CandleModel(BaseEstimator):
         The types beyond skops' own safe list that the estimator's skops file may hold (its
         library's tree structures, this package's wrappers); a file holding any other type is
         refused, so no model file runs code when it is loaded.
+    parameter_bounds : dict of str to dict
+        Bounds of ``__init__`` parameters as pydantic ``Field`` keywords (``ge``, ``gt``, ``le``,
+        ``lt``, ``min_length``): run config outside them is refused naming the setting.
     default_exact_max_rows : int or None
         Training rows above which ``estimator="auto"`` switches to the scalable estimator.
     ensemble_columns : tuple of str
@@ -84,6 +87,9 @@ class CandleModel(BaseEstimator):
     summary: ClassVar[str]
     estimator_file: ClassVar[str] = "model.skops"
     trusted_types: ClassVar[tuple[str, ...]] = ()
+    # Bounds of __init__ parameters (pydantic's ge/gt/le/lt/min_length), checked where run
+    # config sets them, the message naming the setting: nothing nonsensical reaches a library.
+    parameter_bounds: ClassVar[dict[str, dict]] = {}
     default_exact_max_rows: ClassVar[int | None] = None
     ensemble_columns: ClassVar[tuple[str, ...]] = ()
     signal_column: ClassVar[str | None] = None

@@ -49,6 +49,8 @@ class DirectionPredictor(CandleClassifier):
     direction_metric = "accuracy"
     shuffled_control = True
 
+    parameter_bounds = {"max_depth": {"ge": 1}, "learning_rate": {"gt": 0.0}, "n_estimators": {"ge": 1}, "subsample": {"gt": 0.0, "le": 1.0}, "n_jobs": {"ge": 1}}
+
     def __init__(
         self,
         max_depth: int = 6,

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class MLP(nn.Module):
+
     def __init__(self, n_inputs: int, hidden_sizes=(128, 64, 32), dropout: float = 0.2):
         super().__init__()
         layers: list[nn.Module] = []
@@ -106,6 +107,8 @@ class PricePredictor(CalibratedRegressor):
     # many rows the scalable schedule trains with batches of 2048 for at most
     # `scalable_epochs`, and at most `scalable_sample_passes` rows seen in all (epochs x rows).
     default_exact_max_rows = 5_000
+
+    parameter_bounds = {"hidden_sizes": {"min_length": 1}, "dropout": {"ge": 0.0, "lt": 1.0}, "epochs": {"ge": 1}, "learning_rate": {"gt": 0.0}, "batch_size": {"ge": 1}, "scalable_epochs": {"ge": 1}, "scalable_batch_size": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
 
     def __init__(
         self,

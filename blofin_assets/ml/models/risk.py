@@ -59,6 +59,8 @@ class RiskScorer(CandleRegressor):
     # to 0.1%; make bench compares 2,500-row ones with the full forest at 20k candles.
     default_exact_max_rows = 5_000
 
+    parameter_bounds = {"n_estimators": {"ge": 1}, "max_depth": {"ge": 1}, "min_samples_leaf": {"ge": 1}, "scalable_samples": {"ge": 1}, "n_jobs": {"ge": 1}}
+
     def __init__(
         self,
         n_estimators: int = 100,

@@ -38,7 +38,7 @@ def test_an_unknown_calendar_is_refused_naming_the_choices(tmp_path):
         "resources": {"candle_source": {"config": {"candles_per_symbol": 500}}},
         "ops": {"candles": {"config": {"calendar": "nyse"}}},
     }
-    with pytest.raises(Exception, match="calendar 'nyse': expected one of auto, 24/7, weekdays"):
+    with pytest.raises(Exception, match="CandlesConfig: setting calendar = 'nyse' must be one of auto, 24/7, weekdays"):
         materialize_every_symbol(
             dg.DagsterInstance.ephemeral(), config, resources=project_resources(tmp_path), selection=["candles"]
         )
