@@ -81,6 +81,18 @@ def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_sou
     summary = per_symbol_summary(frame)
     calendars = market_calendars(frame, config.calendar, config.holidays)
     context.log.info(f"{len(frame)} candles for {len(summary)} symbol(s) from {source.describe()}")
+    checks = [
+        logged(context, gaps_result(source.describe(), find_gaps(frame, config.gap_tolerance_bars, calendars), config.gap_tolerance_bars, calendars)),
+        logged(context, enough_result(source.describe(), short_symbols(frame, config.min_candles), config.min_candles)),
+    ]
+    yield from checks
+    refused = [c for c in checks if not c.passed]
+    if refused:
+        # Refused candles are never stored: the step fails before its output is written, so no
+        # later run (of features alone, say) can read them.
+        raise dg.Failure(
+            description="candles refused, nothing stored: " + " | ".join(f"{c.check_name}: {c.description}" for c in refused)
+        )
     yield dg.Output(
         frame,
         metadata={
@@ -96,6 +108,3 @@ def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_sou
             ),
         },
     )
-    gaps = find_gaps(frame, config.gap_tolerance_bars, calendars)
-    yield logged(context, gaps_result(source.describe(), gaps, config.gap_tolerance_bars, calendars))
-    yield logged(context, enough_result(source.describe(), short_symbols(frame, config.min_candles), config.min_candles))

@@ -48,7 +48,13 @@ def trained(tmp_path_factory):
     resources = project_resources(root)
     config = {**FAST, "resources": {"candle_source": {"config": {"candles_dir": str(root / "good")}}}}
     assert materialize_every_symbol(dg.DagsterInstance.ephemeral(), config, resources=resources).success
-    return root, resources, snapshot(root / "models", f"sqlite:///{root / 'results.db'}")
+    return root, resources, (snapshot(root / "models", f"sqlite:///{root / 'results.db'}"), stored_candles(root))
+
+
+def stored_candles(root) -> dict:
+    """Each stored candle partition with its content hash."""
+    folder = root / "storage" / "by_symbol" / "candles"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def edit(frame_edit=None, text=None, raw=None, symbol="BTC-USDT"):
@@ -165,5 +171,7 @@ def test_bad_candles_are_refused_clearly_and_change_nothing(case, trained, tmp_p
     for fragment in expected:
         assert fragment in text, f"{case}: {fragment!r} not in:\n{text}"
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialized <= {"candles"}  # nothing downstream ran
-    assert snapshot(root / "models", f"sqlite:///{root / 'results.db'}") == before
+    assert not materialized  # nothing ran after the refusal, and the refused candles are not stored
+    models_and_rows, candles = before
+    assert snapshot(root / "models", f"sqlite:///{root / 'results.db'}") == models_and_rows
+    assert stored_candles(root) == candles
