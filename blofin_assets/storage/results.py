@@ -146,7 +146,11 @@ class ResultsDB:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = sa.create_engine(url, future=True)
+        # SQLite lets one writer in at a time; the service's concurrent requests each record
+        # their signals, so a writer waits up to 30 s for the lock rather than SQLite's 5 s
+        # (under load, 5 s ran out and a request failed with "database is locked").
+        connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(url, future=True, connect_args=connect_args)
         metadata.create_all(self.engine)
 
     def record(self, rows: list[dict]) -> None:

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -123,10 +124,14 @@ def test_200_concurrent_requests_during_a_model_swap_each_answer_from_one_comple
     old = {name: store.load(name).version for name in model_names()}
 
     start = time.monotonic()
+    swapped = threading.Event()
 
     def request(i: int):
-        # Spread over about four seconds, so requests arrive before, during and after the swap.
+        # Spread over about four seconds, so requests arrive before and during the swap; the
+        # last 50 wait for it to finish, so some arrive after it however slow the machine is.
         time.sleep(max(0.0, start + i * 0.02 - time.monotonic()))
+        if i >= 150:
+            swapped.wait(timeout=300)
         body = feature_row(table, i)
         body["timestamp"] = f"2031-01-01T{i // 60:02d}:{i % 60:02d}:00Z"
         return call(f"{service['url']}/signal", body)
@@ -140,6 +145,7 @@ def test_200_concurrent_requests_during_a_model_swap_each_answer_from_one_comple
         store.save(retrained.model, retrained.config, {"training": retrained.training})
         time.sleep(0.3)
         second = save_ensemble(store, table)
+        swapped.set()
         results = [a.result() for a in answers]
     new = {**old, "risk_scorer": store.load("risk_scorer").version}
     complete = {service["first"]: old, second: new}
