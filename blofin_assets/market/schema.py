@@ -158,8 +158,8 @@ def find_gaps(candles: pd.DataFrame, tolerance_bars: float = 3.0, calendars: dic
         timestamps = group["timestamp"].reset_index(drop=True)
         if len(timestamps) < 2:
             continue
-        bar = infer_bar(timestamps)
-        calendar = (calendars or {}).get(str(symbol)) or MarketCalendar(bar)
+        calendar = (calendars or {}).get(str(symbol)) or MarketCalendar(infer_bar(timestamps))
+        bar = calendar.bar  # inferred once, when the calendar was made
         steps = timestamps.diff().iloc[1:]
         for i in np.flatnonzero((steps > bar * 1.5).to_numpy()):  # a hole: at least one bar missing
             before, after = timestamps.iloc[i], timestamps.iloc[i + 1]
