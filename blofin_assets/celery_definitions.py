@@ -5,7 +5,7 @@ spreads over worker processes and machines. What the steps share must then live 
 worker sees it:
 
 - the Dagster instance (runs, events): PostgreSQL, config/dagster-postgres.yaml;
-- step outputs passed between assets: the IO manager below and the per-symbol one, both under
+- step outputs passed between assets: the two IO managers (values and per-symbol parts), both under
   $BLOFIN_IO_DIR (a shared folder, or object storage such as s3://bucket/prefix, which they
   open through universal_pathlib);
 - trained models ($BLOFIN_MODELS_DIR) and results ($BLOFIN_DB_URL, PostgreSQL).
@@ -15,13 +15,8 @@ Run it with: blofin symbols, then dagster asset materialize --select '*'
 (workers: dagster-celery worker start -A dagster_celery.app; see README, "Celery").
 """
 
-import dagster as dg
 from dagster_celery import celery_executor
 
-from blofin_assets import settings
 from blofin_assets.definitions import RESOURCES, build_definitions
 
-defs = build_definitions(
-    celery_executor,
-    {**RESOURCES, "io_manager": dg.FilesystemIOManager(base_dir=settings.shared_io_dir())},
-)
+defs = build_definitions(celery_executor, RESOURCES)

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from blofin_assets.defs.assets import graph_assets
-from blofin_assets.defs.io_managers import SymbolPartitionIOManager
+from blofin_assets.defs.io_managers import SymbolPartitionIOManager, ValueIOManager
 from blofin_assets.defs.jobs import daily_refresh_job, hourly_predictions_job
 from blofin_assets.defs.partitions import SINGLE_RUN, SYMBOL_IO_MANAGER
 from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
@@ -13,6 +13,7 @@ from blofin_assets.ml.models import MODEL_CLASSES
 
 RESOURCES = {
     "candle_source": CandleSourceResource(),
+    "io_manager": ValueIOManager(),
     SYMBOL_IO_MANAGER: SymbolPartitionIOManager(),
     "model_store": ModelStoreResource(),
     "results_db": ResultsDatabase(),

@@ -11,6 +11,10 @@ BLOFIN_IO_DIR       per-symbol outputs; with the    default: $DAGSTER_HOME/stora
 BLOFIN_DAILY_CRON   when daily_refresh runs (UTC)   default: 15 0 * * *
 BLOFIN_HOURLY_CRON  when hourly_predictions runs    default: 5 * * * *
 BLOFIN_SENSOR_INTERVAL  seconds between drift_sensor evaluations   default: 60
+BLOFIN_SIGNING_KEY  a secret: model metadata, ensemble   default: unset (no signatures)
+                    configs and the release are signed
+                    with it (HMAC-SHA256) and refused
+                    unsigned or changed
 Read at call time, so a run sees the environment it runs in (the schedule's cron and the
 sensor's interval when the definitions load: Dagster fixes both there).
 """
@@ -95,6 +99,13 @@ def sync_symbols_enabled() -> bool:
     if value not in ("on", "off"):
         raise ValueError(f"BLOFIN_SYNC_SYMBOLS must be on or off, got {value!r}")
     return value == "on"
+
+
+def signing_key() -> bytes | None:
+    value = os.environ.get("BLOFIN_SIGNING_KEY")
+    if value is not None and len(value) < 16:
+        raise ValueError("BLOFIN_SIGNING_KEY must be at least 16 characters (a random secret)")
+    return value.encode() if value else None
 
 
 def load_env_file(folder: str | Path = ".") -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from blofin_assets.definitions import RESOURCES, defs
-from blofin_assets.defs.io_managers import SymbolPartitionIOManager
+from blofin_assets.defs.io_managers import SymbolPartitionIOManager, ValueIOManager
 from blofin_assets.defs.partitions import SYMBOL_IO_MANAGER, register_symbols
 from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
 from blofin_assets.market.features import compute_features
@@ -48,12 +48,15 @@ def small_table(small_candles):
 
 
 def store_all_models(small_table, root) -> ModelStore:
-    """The five models trained on small_table (a short MLP) and saved in a store of their own."""
+    """The five models trained on small_table (a short MLP), saved in a store of their own and
+    made current directly (set_current: the pipeline's promote would ask for validations)."""
     table, targets = small_table
     store = ModelStore(root)
+    versions = {}
     for name in model_names():
         trained = train_model(name, table, targets.horizon, {"epochs": 5} if name == "price_predictor" else None)
-        store.save(trained.model, trained.config, {"training": trained.training})
+        versions[name] = store.save(trained.model, trained.config, {"training": trained.training}).version
+    store.set_current(versions)
     return store
 
 
@@ -64,6 +67,7 @@ def project_resources(root: Path) -> dict:
         "model_store": ModelStoreResource(models_dir=str(root / "models")),
         "results_db": ResultsDatabase(url=f"sqlite:///{root / 'results.db'}"),
         SYMBOL_IO_MANAGER: SymbolPartitionIOManager(base_dir=str(root / "storage")),
+        "io_manager": ValueIOManager(base_dir=str(root / "storage")),
     }
 
 

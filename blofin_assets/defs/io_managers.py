@@ -1,4 +1,11 @@
-"""Storage of the per-symbol assets (candles, features, targets): one file per symbol partition.
+"""Storage of asset values in data formats, so that reading one runs no code whoever wrote it.
+
+``ValueIOManager`` keeps each unpartitioned asset's value (model references, validations, the
+comparison, the ensemble config, backtest and monitoring tables) as
+``<base_dir>/values/<asset>.zip`` (storage/value_files.py), in place of the pickles Dagster's
+own filesystem IO manager would write.
+
+Per-symbol assets (candles, features, targets): one file per symbol partition.
 
 A step computes a value for all the symbols of its run (a frame with a ``symbol`` column, or a
 TargetSet); this IO manager writes each symbol's part to
@@ -23,6 +30,7 @@ from blofin_assets.market.symbols import check_symbol
 from blofin_assets.ml.dataset import TargetSet
 from blofin_assets.storage.files import write_bytes_atomic
 from blofin_assets.storage.partition_files import decode_part, encode_part
+from blofin_assets.storage.value_files import decode_value, encode_value
 
 
 def split_by_symbol(value) -> dict[str, object]:
@@ -81,6 +89,29 @@ class SymbolPartitionIOManager(dg.ConfigurableIOManager):
                 )
             parts.append(decode_part(path.read_bytes()))
         return pool(parts)
+
+
+class ValueIOManager(dg.ConfigurableIOManager):
+    """One file per unpartitioned asset under ``base_dir`` (default: $BLOFIN_IO_DIR, else
+    $DAGSTER_HOME/storage), written whole; a URL such as s3://bucket/prefix works through UPath."""
+
+    base_dir: Optional[str] = None
+
+    def _path(self, asset_key: dg.AssetKey) -> UPath:
+        return UPath(self.base_dir or settings.shared_io_dir()).joinpath("values", *asset_key.path[:-1], f"{asset_key.path[-1]}.zip")
+
+    def handle_output(self, context: dg.OutputContext, obj) -> None:
+        _write(self._path(context.asset_key), encode_value(obj))
+
+    def load_input(self, context: dg.InputContext):
+        key = context.asset_key
+        path = self._path(key)
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{key.to_user_string()} has not been materialized in {describe_instance(context.instance)} "
+                f"(no {path}): materialize it first"
+            )
+        return decode_value(path.read_bytes())
 
 
 def _write(path: UPath, data: bytes) -> None:

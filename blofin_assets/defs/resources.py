@@ -91,3 +91,19 @@ class ResultsDatabase(dg.ConfigurableResource):
     def get(self) -> ResultsDB:
         return ResultsDB(self.url or settings.db_url())
 
+    def check_writable(self) -> None:
+        """Fail now, with the (masked) URL, if results could not be written: steps that train
+        call this first, so a database that is down costs seconds, not a training run."""
+        url = self.url or settings.db_url()
+        try:
+            db = ResultsDB(url)
+            try:
+                db.check_writable()
+            finally:
+                db.dispose()
+        except Exception as error:
+            raise dg.Failure(
+                description=f"the results database {settings.masked(url)} cannot be written ({type(error).__name__}: "
+                f"{str(error).splitlines()[0][:300]}); nothing was trained. Start it, or set BLOFIN_DB_URL"
+            ) from error
+

@@ -1,22 +1,31 @@
-"""The model store: one folder per model, written so that a reader never sees half a model.
+"""The model store: one folder per model version, written whole, and one release that says which
+versions (and which ensemble built on them) serve.
 
-Layout (what users and the original pipeline expect)::
+Layout::
 
-    models/model_<name>/            -> a symlink to the current version folder
-        model.json | model.skops | model.pt, scaler.skops, config.json, metadata.json
-    models/.versions/<name>/<version>/   every version kept (the newest KEEP_VERSIONS)
+    models/release.json                  the current versions and ensemble (one atomic write)
+    models/.versions/<name>/<version>/   every version: model.json | model.skops | model.pt,
+                                         scaler.skops, config.json, metadata.json
+    models/model_<name>/                 -> a symlink to the current version, for people to browse
 
-A save writes a new version folder completely (files fsynced), then switches the
-``model_<name>`` link to it with one atomic rename. A crash before the switch leaves the
-previous model in place; two concurrent saves each write their own folder and the last switch
-wins, so neither can corrupt the other. metadata.json records the SHA-256 of each model file
-and of config.json, checked before anything is deserialized.
+Training saves a candidate: a new version folder written completely (files fsynced) and renamed
+into place, current for nobody. ``promote`` makes a set of versions and their ensemble current
+together, by rewriting release.json, and only once every one of them carries a validation whose
+leakage audit passed; a run that fails before that leaves the previous release serving.
+Readers resolve "current" through release.json alone, never through the links. Pruning keeps
+the newest KEEP_VERSIONS of each model and always the released ones.
+
+Every file of a version folder is listed with its SHA-256 in metadata.json and checked before
+anything is deserialized; a file not listed is refused. With BLOFIN_SIGNING_KEY set,
+metadata.json and release.json are signed (storage/signing.py), so a metadata.json rewritten to
+match a planted file is refused too.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -26,12 +35,15 @@ from pathlib import Path
 
 from blofin_assets.ml.models import CandleModel, model_class
 from blofin_assets.ml.training import ModelVersion
-from blofin_assets.storage.files import fsync_dir, sha256_file, write_json
+from blofin_assets import settings
+from blofin_assets.storage.files import fsync_dir, sha256_file
 from blofin_assets.storage.jsonsafe import jsonable
+from blofin_assets.storage.signing import SUFFIX, read_verified, write_signed
 
 KEEP_VERSIONS = 3
 STALE_PARTIAL_SECONDS = 3600  # a staging folder this old belongs to a save that died
-CONFIG_FILE, METADATA_FILE = "config.json", "metadata.json"
+CONFIG_FILE, METADATA_FILE, RELEASE_FILE = "config.json", "metadata.json", "release.json"
+VERSION_PATTERN = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{6}")
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -40,6 +52,14 @@ class ModelNotFoundError(FileNotFoundError):
 
 class ModelIntegrityError(RuntimeError):
     """A model file does not match the checksum recorded when it was saved."""
+
+
+class NotPromotableError(RuntimeError):
+    """A version that has not passed validation and the leakage audit cannot become current."""
+
+
+def _dumps(data: dict) -> bytes:
+    return json.dumps(jsonable(data), indent=2, sort_keys=True, default=str).encode()
 
 
 @dataclass(frozen=True)
@@ -66,28 +86,94 @@ def utc_now() -> str:
 
 
 class ModelStore:
-    """Model folders under ``root``, each version written whole before it becomes current.
+    """Model versions under ``root``, and the release naming the current ones.
 
     Parameters
     ----------
     root : path
         The models folder (``models/`` or $BLOFIN_MODELS_DIR).
+    signing_key : bytes, optional
+        Signs and checks metadata and the release; default $BLOFIN_SIGNING_KEY (unset: none).
     """
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, signing_key: bytes | None = None):
         self.root = Path(root)
+        self.signing_key = signing_key if signing_key is not None else settings.signing_key()
 
     def folder(self, name: str) -> Path:
+        """The browsing link to the current version (never read by the pipeline)."""
         return self.root / f"model_{name}"
 
     def _versions(self, name: str) -> Path:
         return self.root / ".versions" / name
 
+    def version_folder(self, name: str, version: str) -> Path:
+        """The folder of one version, refused unless it is a plain folder inside the store."""
+        if not VERSION_PATTERN.fullmatch(str(version)) and not str(version).endswith("-legacy"):
+            raise ModelIntegrityError(f"{name}: {version!r} is not a model version name")
+        folder = self._versions(name) / version
+        resolved = folder.resolve()
+        if not resolved.is_relative_to(self.root.resolve()) or folder.is_symlink():
+            raise ModelIntegrityError(f"{name} version {version}: {folder} leads out of {self.root} ({resolved})")
+        return folder
+
+    # -- the release ------------------------------------------------------------------------
+
+    def release(self) -> dict:
+        """release.json: ``{"models": {name: version}, "ensemble": version or None, ...}``;
+        empty models when nothing was ever promoted."""
+        path = self.root / RELEASE_FILE
+        if not path.exists():
+            return {"models": {}, "ensemble": None}
+        return json.loads(read_verified(path, self.signing_key))
+
+    def current_version(self, name: str) -> str | None:
+        return self.release()["models"].get(name)
+
     def exists(self, name: str) -> bool:
-        return (self.folder(name) / METADATA_FILE).exists()
+        """Whether ``name`` has a current (promoted) version."""
+        return self.current_version(name) is not None
+
+    def promote(self, versions: dict[str, str], ensemble: str | None = None, note: dict | None = None) -> dict:
+        """Make ``versions`` (and the ensemble built on them) current in one step, after checking
+        each carries a validation whose leakage audit passed. Returns the new release."""
+        for name, version in versions.items():
+            _, metadata, _ = self.read(name, version)
+            validation = metadata.get("validation")
+            if not validation:
+                raise NotPromotableError(f"{name} version {version} has not been validated: not promoted")
+            audit = validation.get("audit") or {}
+            if not audit.get("passed"):
+                findings = "; ".join(audit.get("findings") or ["no audit recorded"])
+                raise NotPromotableError(f"{name} version {version} failed the leakage audit ({findings}): not promoted")
+        return self.set_current(versions, ensemble, note)
+
+    def set_current(self, versions: dict[str, str], ensemble: str | None = None, note: dict | None = None) -> dict:
+        """Switch the release to ``versions`` (merged over the current ones) and ``ensemble``,
+        without the checks ``promote`` makes; one atomic rename, so readers see the old release
+        or the new one."""
+        for name, version in versions.items():
+            if not (self.version_folder(name, version) / METADATA_FILE).is_file():
+                raise ModelNotFoundError(f"{name}: no version {version} in {self._versions(name)}")
+        previous = self.release()
+        release = {
+            **(note or {}),
+            "models": {**previous["models"], **versions},
+            "ensemble": ensemble if ensemble is not None else previous.get("ensemble"),
+            "promoted_at": utc_now(),
+        }
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_signed(self.root / RELEASE_FILE, _dumps(release), self.signing_key)
+        fsync_dir(self.root)
+        for name, version in release["models"].items():
+            self._point_to(name, self._versions(name) / version)
+            self._prune(name)
+        return release
+
+    # -- versions ---------------------------------------------------------------------------
 
     def save(self, model: CandleModel, config: dict, metadata: dict) -> StoredModel:
-        """Write ``model`` as a new version and make it current. Returns the stored record."""
+        """Write ``model`` as a new candidate version (``promote`` makes it current)."""
         name = model.name
         now = datetime.now(timezone.utc)
         version = f"{now:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:6]}"
@@ -98,7 +184,7 @@ class ModelStore:
         config = jsonable(config)
         try:
             files = model.save_files(staging)
-            write_json(staging / CONFIG_FILE, config)
+            (staging / CONFIG_FILE).write_bytes(_dumps(config))
             files.append(CONFIG_FILE)
             for f in files:
                 with open(staging / f, "rb") as fh:
@@ -111,40 +197,42 @@ class ModelStore:
                 "updated_at": now.isoformat(timespec="seconds"),
                 "files": {f: sha256_file(staging / f) for f in files},
             }
-            write_json(staging / METADATA_FILE, metadata)
+            write_signed(staging / METADATA_FILE, _dumps(metadata), self.signing_key)
             fsync_dir(staging)
             final = versions / version
             os.rename(staging, final)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        self._point_to(name, final)
         self._prune(name)
         return StoredModel(model, config, jsonable(metadata), final)
 
     def _point_to(self, name: str, target: Path) -> None:
         link = self.folder(name)
+        if os.path.relpath(target, self.root) == (os.readlink(link) if link.is_symlink() else None):
+            return
         if link.exists() and not link.is_symlink():
             # A plain folder from an older layout or a copy: keep it as a version.
             stamp = datetime.now(timezone.utc)
             os.rename(link, self._versions(name) / f"{stamp:%Y%m%dT%H%M%S%fZ}-legacy")
         tmp_link = self.root / f".model_{name}.{uuid.uuid4().hex}.link"
         os.symlink(os.path.relpath(target, self.root), tmp_link)
-        os.replace(tmp_link, link)  # atomic on POSIX: readers see the old or the new version
+        os.replace(tmp_link, link)  # atomic on POSIX
         fsync_dir(self.root)
 
     def _prune(self, name: str) -> None:
-        current = self.folder(name).resolve()
-        versions = sorted(
-            (p for p in self._versions(name).iterdir() if p.is_dir() and not p.name.startswith(".")),
-            key=lambda p: p.name,
-        )
+        """Remove all but the newest KEEP_VERSIONS versions, never a released one."""
+        folder = self._versions(name)
+        if not folder.is_dir():
+            return
+        released = self.current_version(name)
+        versions = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
         for old in versions[:-KEEP_VERSIONS]:
-            if old.resolve() != current:
+            if old.name != released:
                 shutil.rmtree(old, ignore_errors=True)
         # Staging folders of saves that were killed before they finished (never read by anyone).
         now = time.time()
-        for partial in self._versions(name).glob(".*.partial"):
+        for partial in folder.glob(".*.partial"):
             try:
                 stale = now - partial.stat().st_mtime > STALE_PARTIAL_SECONDS
             except FileNotFoundError:  # another process just finished (renamed) it
@@ -153,51 +241,67 @@ class ModelStore:
                 shutil.rmtree(partial, ignore_errors=True)
 
     def _locate(self, name: str, version: str | None) -> tuple[dict, Path]:
-        """metadata.json and the pinned folder of the current (or a given) version."""
-        folder = self.folder(name) if version is None else self._versions(name) / version
-        if not (folder / METADATA_FILE).exists():
-            wanted = f"'{name}'" if version is None else f"'{name}' version {version}"
+        """metadata.json and the folder of the current (or a given) version."""
+        if version is None:
+            version = self.current_version(name)
+            if version is None:
+                raise ModelNotFoundError(
+                    f"no promoted model '{name}' in {self.root.resolve()} (its {RELEASE_FILE} names none): "
+                    f"materialize '{name}' with its validation and ensemble_config (e.g. make run); a model "
+                    "becomes current only once validated"
+                )
+        folder = self.version_folder(name, version)
+        if not (folder / METADATA_FILE).is_file():
             raise ModelNotFoundError(
-                f"no trained model {wanted} in {self.root.resolve()} (expected {folder}/{METADATA_FILE}); "
-                f"materialize the '{name}' asset first"
+                f"no trained model '{name}' version {version} in {self.root.resolve()} (expected {folder}/{METADATA_FILE})"
             )
-        folder = folder.resolve()  # pin the version: a concurrent save may switch the link
-        with open(folder / METADATA_FILE) as fh:
-            return json.load(fh), folder
+        return json.loads(read_verified(folder / METADATA_FILE, self.signing_key)), folder
 
     def read(self, name: str, version: str | None = None) -> tuple[dict, dict, Path]:
         """config.json and metadata.json of the current (or a given) version, without loading
-        the model (nor checking its files)."""
+        the model; config.json is checked against its recorded SHA-256."""
         metadata, folder = self._locate(name, version)
+        self._check_file(name, metadata, folder, CONFIG_FILE)
         with open(folder / CONFIG_FILE) as fh:
             return json.load(fh), metadata, folder
 
+    def _check_file(self, name: str, metadata: dict, folder: Path, file: str) -> None:
+        expected = metadata.get("files", {}).get(file)
+        path = folder / file
+        if expected is None:
+            raise ModelIntegrityError(f"{name} version {metadata['version']}: {file} is not listed in {METADATA_FILE}")
+        if not path.is_file() or path.is_symlink():
+            raise ModelIntegrityError(f"{name} version {metadata['version']}: {file} is missing or not a plain file")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise ModelIntegrityError(
+                f"{name} version {metadata['version']}: {file} has SHA-256 {actual[:12]}..., "
+                f"recorded {expected[:12]}...; the file was changed or truncated after saving"
+            )
+
     def load(self, name: str, version: str | None = None) -> StoredModel:
-        """The model, its config and metadata, after checking every recorded file's SHA-256."""
+        """The model, its config and metadata, after checking that the folder holds exactly
+        the files metadata.json lists, each with its recorded SHA-256."""
         metadata, folder = self._locate(name, version)
-        for file, expected in metadata.get("files", {}).items():
-            path = folder / file
-            if not path.exists():
-                raise ModelIntegrityError(f"{name} version {metadata['version']}: {file} is missing")
-            actual = sha256_file(path)
-            if actual != expected:
-                raise ModelIntegrityError(
-                    f"{name} version {metadata['version']}: {file} has SHA-256 {actual[:12]}..., "
-                    f"recorded {expected[:12]}...; the file was changed or truncated after saving"
-                )
+        listed = set(metadata.get("files", {}))
+        present = {p.name for p in folder.iterdir()} - {METADATA_FILE, METADATA_FILE + SUFFIX}
+        if present - listed:
+            raise ModelIntegrityError(
+                f"{name} version {metadata['version']}: {sorted(present - listed)} in {folder} not listed in {METADATA_FILE}; refused"
+            )
+        for file in sorted(listed):
+            self._check_file(name, metadata, folder, file)
         with open(folder / CONFIG_FILE) as fh:
             config = json.load(fh)
-        model = model_class(config["name"]).load_files(folder, config["hyperparameters"], config["fitted"])
+        if config.get("name") != name:
+            raise ModelIntegrityError(f"{folder}: config.json names model {config.get('name')!r}, not {name!r}")
+        model = model_class(name).load_files(folder, config["hyperparameters"], config["fitted"])
         return StoredModel(model, config, metadata, folder)
 
     def update_metadata(self, name: str, version: str, updates: dict) -> dict:
         """Merge ``updates`` into metadata.json of one version (e.g. validation results)."""
-        folder = self._versions(name) / version
-        if not folder.is_dir():
-            raise ModelNotFoundError(f"{name}: no version {version} in {self._versions(name)}")
-        with open(folder / METADATA_FILE) as fh:
-            metadata = json.load(fh)
+        metadata, folder = self._locate(name, version)
         metadata.update(updates)
         metadata["updated_at"] = utc_now()
-        write_json(folder / METADATA_FILE, metadata)
+        write_signed(folder / METADATA_FILE, _dumps(metadata), self.signing_key)
         return metadata

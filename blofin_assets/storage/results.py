@@ -143,7 +143,7 @@ class ResultsDB:
     """
 
     def __init__(self, url: str):
-        if url.startswith("sqlite:///"):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///file:"):
             Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         # SQLite lets one writer in at a time; the service's concurrent requests each record
@@ -164,6 +164,15 @@ class ResultsDB:
                         table.delete().where((table.c.run_id == row["run_id"]) & (table.c.model_name == row["model_name"]))
                     )
                 conn.execute(table.insert(), rows)
+
+    def check_writable(self) -> None:
+        """Raise unless a write would succeed now: a write that changes nothing, rolled back."""
+        with self.engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                conn.execute(retrain_events.delete().where(retrain_events.c.id == -1))
+            finally:
+                transaction.rollback()
 
     def record_retrain_events(self, events: list[dict]) -> None:
         """Insert retrain decisions in one transaction."""

@@ -74,7 +74,7 @@ def test_a_new_symbol_is_computed_alone_and_the_models_read_every_symbol(tmp_pat
     for asset in DATA:
         # The new symbol computed; the others not recomputed.
         assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1, "SOL-USDT": 1}
-    trained = ModelStore(tmp_path / "models").load("risk_scorer")
+    trained = ModelStore(tmp_path / "models").load("risk_scorer", added.output_for_node("risk_scorer").version)
     assert sorted(trained.metadata["training"]["data_window"]["symbols"]) == ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
 
 

@@ -40,7 +40,7 @@ def champion(small_table, tmp_path):
     table, targets = small_table
     trained = train_model("risk_scorer", table, targets.horizon, {"n_estimators": 30})
     store = ModelStore(tmp_path)
-    store.save(trained.model, trained.config, {"training": trained.training})
+    store.set_current({"risk_scorer": store.save(trained.model, trained.config, {"training": trained.training}).version})
     importance = {f: (1.0 if f in ("atr", "volatility_std", "parkinson_vol") else 0.0) for f in trained.config["features"]}
     version = store.load("risk_scorer").version
     store.update_metadata("risk_scorer", version, {"feature_importance": importance})

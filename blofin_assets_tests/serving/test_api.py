@@ -49,7 +49,8 @@ def test_predictions_are_the_same_before_and_after_save_and_load(name, small_tab
     table, targets = small_table
     trained = train_model(name, table, targets.horizon, {"epochs": 5} if name == "price_predictor" else None)
     before = trained.model.predict_outputs(test_rows)
-    ModelStore(tmp_path).save(trained.model, trained.config, {"training": trained.training})
+    store = ModelStore(tmp_path)
+    store.set_current({name: store.save(trained.model, trained.config, {"training": trained.training}).version})
     after = load_model(name, tmp_path).predict_frame(test_rows)
     numeric = before.select_dtypes("number").columns
     np.testing.assert_allclose(after[numeric].to_numpy(), before[numeric].to_numpy(), rtol=1e-12)

@@ -30,14 +30,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def save_ensemble(store, table):
+def save_ensemble(store, table, versions: dict | None = None):
+    """An ensemble over the current models (or the given versions), made current with them in
+    one release switch, as promotion does."""
+    versions = versions or {name: store.current_version(name) for name in model_names()}
     ensemble = EnsemblePredictor("weighted_avg")
-    for name in model_names():
-        stored = store.load(name)
+    for name, version in versions.items():
+        stored = store.load(name, version)
         ensemble.add_model(stored.model, 0.5, stored.version)
     ensemble.gate_ = ApplicabilityGate().fit(table[table["split"] == "train"])
-    EnsembleStore(store).save(ensemble, {"horizon": 5, "evaluation": {}})
-    return EnsembleStore(store).version()
+    version = EnsembleStore(store).save(ensemble, {"horizon": 5, "evaluation": {}})
+    store.set_current(versions, version)
+    return version
 
 
 def call(url: str, body: dict | None = None) -> tuple[int, dict]:
@@ -139,12 +143,12 @@ def test_200_concurrent_requests_during_a_model_swap_each_answer_from_one_comple
     with ThreadPoolExecutor(max_workers=200) as pool:
         answers = [pool.submit(request, i) for i in range(200)]
         time.sleep(0.5)
-        # The swap: a member is retrained and saved (the ensemble refuses it until rebuilt), then
-        # the ensemble is rebuilt on it.
+        # The swap: a member is retrained and saved as a candidate (nobody serves it yet), then
+        # it and the ensemble rebuilt on it become current in one switch.
         retrained = train_model("risk_scorer", table, 5, {"n_estimators": 10})
-        store.save(retrained.model, retrained.config, {"training": retrained.training})
+        candidate = store.save(retrained.model, retrained.config, {"training": retrained.training}).version
         time.sleep(0.3)
-        second = save_ensemble(store, table)
+        second = save_ensemble(store, table, {**old, "risk_scorer": candidate})
         swapped.set()
         results = [a.result() for a in answers]
     new = {**old, "risk_scorer": store.load("risk_scorer").version}

@@ -41,7 +41,8 @@ def main() -> None:
 
         os.fsync = fsync_then_hang
     for _ in range(saves):
-        store.save(trained.model, trained.config, {"training": trained.training, "seed": seed})
+        stored = store.save(trained.model, trained.config, {"training": trained.training, "seed": seed})
+        store.set_current({stored.model.name: stored.version})
     print("DONE", flush=True)
 
 

@@ -1,5 +1,7 @@
-"""The ensemble's files: saved beside the models, loaded over the current versions only."""
+"""The ensemble's files: saved beside the models as candidates, current only with the model
+versions they were built on, loaded over those versions only."""
 
+import hashlib
 import json
 
 import pandas as pd
@@ -9,7 +11,7 @@ from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError
 from blofin_assets.ml.models import model_names
 from blofin_assets.ml.training import train_model
 from blofin_assets.storage.ensemble_store import EnsembleStore
-from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore
+from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore, NotPromotableError
 from blofin_assets_tests.conftest import store_all_models
 
 
@@ -39,9 +41,11 @@ def test_save_and_load_round_trip_for_every_type(store, rows, tmp_path):
         if ensemble_type == "stacking":
             ensemble.fit_meta(ensemble.member_outputs(train), train["target_direction"])
         saved = EnsembleStore(store)
-        path = saved.save(ensemble, {"note": "test"})
-        config = json.loads(path.read_text())
-        assert path == store.root / "ensemble" / "config.json"
+        version = saved.save(ensemble, {"note": "test"})
+        assert store.release()["ensemble"] != version  # a candidate until it is made current
+        store.set_current({}, version)
+        config = json.loads((saved.folder / f"config-{version}.json").read_text())
+        assert saved.read_config() == config
         assert config["ensemble_type"] == ensemble_type and config["note"] == "test"
         assert {m["name"]: m["version"] for m in config["members"]} == {n: store.load(n).version for n in model_names()}
         loaded = saved.load()
@@ -49,20 +53,50 @@ def test_save_and_load_round_trip_for_every_type(store, rows, tmp_path):
     assert config["meta_learner"]["file"].startswith("meta_learner-")
 
 
-def test_loading_refuses_a_member_whose_version_changed(store, rows, small_table, tmp_path):
+def test_a_saved_model_is_a_candidate_and_a_member_switched_alone_is_refused(store, rows, small_table, tmp_path):
     table, targets = small_table
-    EnsembleStore(store).save(full_ensemble(store, "weighted_avg"))
+    _, test = rows
+    saved = EnsembleStore(store)
+    store.set_current({}, saved.save(full_ensemble(store, "weighted_avg")))
+    before = saved.load().predict(test)
     retrained = train_model("risk_scorer", table, targets.horizon, {"n_estimators": 10})
     new = store.save(retrained.model, retrained.config, {"training": retrained.training})
-    with pytest.raises(EnsembleVersionError, match=f"risk_scorer: the ensemble was built on version .* current model is version {new.version}"):
-        EnsembleStore(store).load()
+    # Saving changes nothing that serves.
+    assert store.current_version("risk_scorer") != new.version
+    pd.testing.assert_frame_equal(saved.load().predict(test), before)
+    # A release naming the new member under the old ensemble is refused, not half served.
+    previous = store.current_version("risk_scorer")
+    store.set_current({"risk_scorer": new.version})
+    try:
+        with pytest.raises(EnsembleVersionError, match=f"risk_scorer: the ensemble was built on version .* current model is version {new.version}"):
+            saved.load()
+    finally:
+        store.set_current({"risk_scorer": previous})  # the module's other tests share this store
+
+
+def test_promotion_needs_a_passed_validation_for_every_member(store, rows):
+    saved = EnsembleStore(store)
+    release = store.release()
+    version = saved.save(full_ensemble(store, "weighted_avg"), {"note": "unvalidated"})
+    with pytest.raises(NotPromotableError, match="has not been validated: not promoted"):
+        saved.promote(version)
+    assert store.release() == release
+    name = model_names()[0]
+    current = store.current_version(name)
+    store.update_metadata(name, current, {"validation": {"audit": {"passed": False, "findings": ["accuracy 0.99 > 0.70"]}}})
+    try:
+        with pytest.raises(NotPromotableError, match=r"failed the leakage audit \(accuracy 0.99 > 0.70\)"):
+            store.promote({name: current})
+        assert store.release() == release
+    finally:
+        store.update_metadata(name, current, {"validation": None})
 
 
 def test_a_tampered_meta_learner_is_refused(store, rows, tmp_path):
     train, _ = rows
     ensemble = full_ensemble(store, "stacking")
     saved = EnsembleStore(store)
-    saved.save(ensemble.fit_meta(ensemble.member_outputs(train), train["target_direction"]))
+    store.set_current({}, saved.save(ensemble.fit_meta(ensemble.member_outputs(train), train["target_direction"])))
     config = saved.read_config()
     (saved.folder / config["meta_learner"]["file"]).write_bytes(b"not a model")
     with pytest.raises(ModelIntegrityError, match="meta-learner"):
@@ -70,7 +104,7 @@ def test_a_tampered_meta_learner_is_refused(store, rows, tmp_path):
 
 
 def test_without_a_saved_ensemble_the_error_says_what_to_materialize(tmp_path):
-    with pytest.raises(FileNotFoundError, match="materialize the 'ensemble_config' asset first"):
+    with pytest.raises(FileNotFoundError, match="no ensemble has been promoted .* materialize 'ensemble_config'"):
         EnsembleStore(ModelStore(tmp_path)).load()
 
 
@@ -83,15 +117,31 @@ def test_a_meta_learner_named_outside_the_ensemble_folder_is_refused(store, rows
     ensemble = full_ensemble(store, "stacking")
     ensemble.fit_meta(ensemble.member_outputs(train), train["target_direction"])
     saved = EnsembleStore(store)
-    path = saved.save(ensemble, {})
-    config = json.loads(path.read_text())
+    config = saved.read_config(saved.save(ensemble, {}))
     outside = store.root.parent / "outside.skops"  # a file the attacker controls, hash and all
-    shutil.copy(path.parent / config["meta_learner"]["file"], outside)
+    shutil.copy(saved.folder / config["meta_learner"]["file"], outside)
     config["meta_learner"] = {"file": "../../" + outside.name, "sha256": sha256_file(outside)}
-    path.write_text(json.dumps(config))
+    # ... written as a config named by its own digest and released (no signing key is set)
+    data = json.dumps(config).encode()
+    forged = hashlib.sha256(data).hexdigest()[:16]
+    (saved.folder / f"config-{forged}.json").write_bytes(data)
+    previous = store.release()["ensemble"]
+    store.set_current({}, forged)
     try:
         with pytest.raises(ModelIntegrityError, match="is not a file of"):
             saved.load()
     finally:
-        saved.save(ensemble, {})  # the module's other tests share this store
+        store.set_current({}, previous)  # the module's other tests share this store
         outside.unlink()
+
+
+def test_a_config_changed_after_saving_is_refused(store):
+    saved = EnsembleStore(store)
+    path = saved.folder / f"config-{saved.version()}.json"
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b'"weight": 0.5', b'"weight": 0.9', 1))
+    try:
+        with pytest.raises(ModelIntegrityError, match="does not match its version"):
+            saved.load()
+    finally:
+        path.write_bytes(original)

@@ -1,3 +1,6 @@
+"""The model store: versions written whole as candidates, one release naming the current ones,
+every file listed and checked before anything is read."""
+
 import json
 import os
 
@@ -5,6 +8,7 @@ import numpy as np
 import pytest
 
 from blofin_assets.storage.model_store import KEEP_VERSIONS, ModelIntegrityError, ModelNotFoundError, ModelStore
+from blofin_assets.storage.signing import SignatureError
 from blofin_assets.ml.training import train_model
 
 
@@ -18,10 +22,17 @@ def save(store, trained):
     return store.save(trained.model, trained.config, {"training": trained.training})
 
 
+def save_current(store, trained):
+    stored = save(store, trained)
+    store.set_current({stored.model.name: stored.version})
+    return stored
+
+
 def test_a_saved_model_has_the_original_layout_and_loads_back(tmp_path, trained):
     model, test = trained
     store = ModelStore(tmp_path)
-    stored = save(store, model)
+    stored = save_current(store, model)
+    assert json.loads((tmp_path / "release.json").read_text())["models"] == {"direction_predictor": stored.version}
     folder = tmp_path / "model_direction_predictor"
     assert sorted(os.listdir(folder)) == ["config.json", "metadata.json", "model.json", "scaler.skops"]
     metadata = json.loads((folder / "metadata.json").read_text())
@@ -34,19 +45,25 @@ def test_a_saved_model_has_the_original_layout_and_loads_back(tmp_path, trained)
     np.testing.assert_array_equal(loaded.model.predict_proba(test), model.model.predict_proba(test))
 
 
-def test_a_new_save_switches_the_current_version_and_keeps_old_ones(tmp_path, trained):
+def test_a_save_is_a_candidate_and_pruning_never_removes_the_current_version(tmp_path, trained):
     store = ModelStore(tmp_path)
+    with pytest.raises(ModelNotFoundError, match="no promoted model 'direction_predictor'"):
+        store.load("direction_predictor", None) if save(store, trained[0]) else None
+    current = save_current(store, trained[0]).version
     versions = [save(store, trained[0]).version for _ in range(KEEP_VERSIONS + 2)]
-    assert store.load("direction_predictor").version == versions[-1]
+    assert store.load("direction_predictor").version == current  # candidates serve nobody
     kept = sorted(p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir())
-    assert kept == sorted(versions[-KEEP_VERSIONS:])
-    # An older kept version still loads by name.
+    assert kept == sorted([current, *versions[-KEEP_VERSIONS:]])
+    # A kept candidate loads by name, and becomes current only when switched to.
     assert store.load("direction_predictor", versions[-2]).version == versions[-2]
+    store.set_current({"direction_predictor": versions[-1]})
+    assert store.load("direction_predictor").version == versions[-1]
+    assert os.readlink(tmp_path / "model_direction_predictor").endswith(versions[-1])
 
 
 def test_a_failed_save_leaves_the_previous_model_current(tmp_path, trained, monkeypatch):
     store = ModelStore(tmp_path)
-    first = save(store, trained[0])
+    first = save_current(store, trained[0])
 
     def explode(folder):
         (folder / "model.json").write_text("half a model")
@@ -63,22 +80,21 @@ def test_a_failed_save_leaves_the_previous_model_current(tmp_path, trained, monk
 
 def test_a_changed_file_is_refused_before_it_is_deserialized(tmp_path, trained):
     store = ModelStore(tmp_path)
-    save(store, trained[0])
-    path = tmp_path / "model_direction_predictor" / "scaler.skops"
+    path = save_current(store, trained[0]).folder / "scaler.skops"
     path.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(ModelIntegrityError, match="scaler.skops has SHA-256"):
         store.load("direction_predictor")
 
 
 def test_a_missing_model_names_what_to_materialize(tmp_path):
-    with pytest.raises(ModelNotFoundError, match="materialize the 'risk_scorer' asset"):
+    with pytest.raises(ModelNotFoundError, match="no promoted model 'risk_scorer' .* materialize 'risk_scorer' with its validation and ensemble_config"):
         ModelStore(tmp_path).load("risk_scorer")
 
 
 def test_validation_results_update_the_metadata_of_one_version(tmp_path, trained):
     store = ModelStore(tmp_path)
     first = save(store, trained[0])
-    second = save(store, trained[0])
+    second = save_current(store, trained[0])
     store.update_metadata("direction_predictor", first.version, {"validation": {"accuracy": 0.51}})
     _, meta_first, _ = store.read("direction_predictor", first.version)
     _, meta_current, _ = store.read("direction_predictor")
@@ -91,7 +107,7 @@ def test_a_plain_folder_from_an_older_layout_is_kept_as_a_version(tmp_path, trai
     legacy = tmp_path / "model_direction_predictor"
     legacy.mkdir(parents=True)
     (legacy / "model.json").write_text("{}")
-    save(store, trained[0])
+    save_current(store, trained[0])
     assert (tmp_path / "model_direction_predictor").is_symlink()
     assert any(p.name.endswith("-legacy") for p in (tmp_path / ".versions" / "direction_predictor").iterdir())
 
@@ -109,8 +125,7 @@ def test_tampered_or_truncated_files_never_load_silently(tmp_path, small_table, 
     table, targets = small_table
     trained = train_model(name, table, targets.horizon, params)
     store = ModelStore(tmp_path)
-    store.save(trained.model, trained.config, {"training": trained.training})
-    path = tmp_path / f"model_{name}" / file
+    path = save_current(store, trained).folder / file
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelIntegrityError, match=f"{file} has SHA-256"):
@@ -119,7 +134,7 @@ def test_tampered_or_truncated_files_never_load_silently(tmp_path, small_table, 
     with pytest.raises(ModelIntegrityError, match=file):
         store.load(name)
     path.write_bytes(data)
-    assert store.load(name).version == json.loads((tmp_path / f"model_{name}" / "metadata.json").read_text())["version"]
+    assert store.load(name).version == json.loads((path.parent / "metadata.json").read_text())["version"]
 
 
 class Planted:
@@ -145,7 +160,7 @@ def test_a_planted_object_with_a_matching_hash_is_refused_and_runs_nothing(tmp_p
     marker = tmp_path / "code-ran"
     planted = Planted()
     planted.__dict__["marker"] = str(marker)
-    folder = tmp_path / "models" / f"model_{name}"
+    folder = stored.folder
     skops.io.dump(planted, folder / file)
     # Whoever can write the file can write metadata.json beside it: the hash matches.
     metadata = json.loads((folder / "metadata.json").read_text())
@@ -154,3 +169,60 @@ def test_a_planted_object_with_a_matching_hash_is_refused_and_runs_nothing(tmp_p
     with pytest.raises(UntrustedTypesFoundException, match="Planted"):
         store.load(name, stored.version)
     assert not marker.exists()
+
+
+def test_a_file_missing_from_the_metadata_list_is_refused(tmp_path, trained):
+    # Deleting a file's entry from metadata.json must not turn its check off.
+    store = ModelStore(tmp_path)
+    stored = save_current(store, trained[0])
+    metadata = json.loads((stored.folder / "metadata.json").read_text())
+    del metadata["files"]["scaler.skops"]
+    (stored.folder / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(ModelIntegrityError, match=r"\['scaler.skops'\] .* not listed in metadata.json"):
+        store.load("direction_predictor")
+
+
+def test_a_release_naming_a_path_out_of_the_store_is_refused(tmp_path, trained):
+    store = ModelStore(tmp_path / "models")
+    stored = save_current(store, trained[0])
+    outside = tmp_path / "outside"
+    os.rename(stored.folder, outside)  # an attacker's folder, complete and consistent
+    release = json.loads((tmp_path / "models" / "release.json").read_text())
+    for version in ("../../../outside", "/tmp/x"):
+        release["models"]["direction_predictor"] = version
+        (tmp_path / "models" / "release.json").write_text(json.dumps(release))
+        with pytest.raises(ModelIntegrityError, match="is not a model version name"):
+            store.load("direction_predictor")
+    # A version folder that is a link out of the store
+    os.symlink(outside, stored.folder)
+    release["models"]["direction_predictor"] = stored.version
+    (tmp_path / "models" / "release.json").write_text(json.dumps(release))
+    with pytest.raises(ModelIntegrityError, match="leads out of"):
+        store.load("direction_predictor")
+
+
+def test_with_a_signing_key_rewritten_metadata_and_releases_are_refused(tmp_path, trained):
+    key = b"k" * 32
+    store = ModelStore(tmp_path, signing_key=key)
+    stored = save_current(store, trained[0])
+    assert store.load("direction_predictor").version == stored.version
+    # Whoever rewrites a file and its hash in metadata.json cannot sign it without the key.
+    metadata_path = stored.folder / "metadata.json"
+    signed = metadata_path.read_bytes()
+    metadata = json.loads(signed)
+    metadata["files"]["model.json"] = "0" * 64
+    metadata_path.write_text(json.dumps(metadata))
+    with pytest.raises(SignatureError, match="does not match its signature"):
+        store.load("direction_predictor")
+    metadata_path.write_bytes(signed)
+    # An unsigned release (written by hand, or by a store without the key) is refused.
+    ModelStore(tmp_path, signing_key=b"").set_current({"direction_predictor": stored.version})
+    (tmp_path / "release.json.hmac").unlink()
+    with pytest.raises(SignatureError, match="is not signed"):
+        store.load("direction_predictor")
+    # A store with another key refuses what this one signed.
+    (tmp_path / "release.json").unlink()
+    store.set_current({"direction_predictor": stored.version})
+    with pytest.raises(SignatureError):
+        ModelStore(tmp_path, signing_key=b"x" * 32).load("direction_predictor")
+    assert store.load("direction_predictor").version == stored.version

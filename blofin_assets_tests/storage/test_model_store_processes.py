@@ -1,5 +1,5 @@
-"""The model store against real processes: one killed in the middle of a save, two saving the
-same model at once."""
+"""The model store against real processes: one killed in the middle of a save, two saving and
+switching the same model at once."""
 
 import signal
 import subprocess
@@ -18,6 +18,7 @@ def test_a_save_killed_midway_leaves_the_previous_model_loading_and_predicting(t
     store = ModelStore(tmp_path)
     previous = quick_model(seed=1)
     saved = store.save(previous.model, previous.config, {"training": previous.training})
+    store.set_current({"direction_predictor": saved.version})
     columns = previous.model.feature_names_in_
     probe = pd.DataFrame(np.random.default_rng(0).normal(size=(20, len(columns))), columns=columns)
     expected = previous.model.predict_proba(probe)
@@ -35,8 +36,9 @@ def test_a_save_killed_midway_leaves_the_previous_model_loading_and_predicting(t
     current = store.load("direction_predictor")
     assert current.version == saved.version
     np.testing.assert_array_equal(current.model.predict_proba(probe), expected)
-    # The store goes on working: the next save becomes current.
+    # The store goes on working: the next save can be made current.
     after = store.save(previous.model, previous.config, {"training": previous.training})
+    store.set_current({"direction_predictor": after.version})
     assert store.load("direction_predictor").version == after.version
 
 

@@ -12,7 +12,7 @@ from blofin_assets.ml.dataset import TargetSet, model_table
 from blofin_assets.ml.ensemble.build import build_ensembles, chosen_ensemble, pooled_out_of_fold
 from blofin_assets.ml.evaluation import Evaluation
 from blofin_assets.ml.splits import TRAIN
-from blofin_assets.storage.ensemble_store import EnsembleStore
+from blofin_assets.storage.ensemble_store import EnsembleStore, config_name
 
 
 class EnsembleConfig(CheckedConfig):
@@ -33,7 +33,7 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
             "model_comparison": dg.AssetIn("model_comparison"),
             **{f"{name}_validation": dg.AssetIn(f"{name}_validation") for name in model_names},
         },
-        description="Weighted-average, voting and stacking ensembles, chosen on out-of-fold outputs and evaluated on the held-out period.",
+        description="Weighted-average, voting and stacking ensembles, chosen on out-of-fold outputs and evaluated on the held-out period; promoted with its models once all passed validation.",
     )
     def ensemble_config(
         context: dg.AssetExecutionContext,
@@ -54,15 +54,19 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
         gate = ApplicabilityGate(k=config.applicability_neighbours, quantile=config.applicability_quantile)
         chosen.gate_ = gate.fit(table[table["split"] == TRAIN])
         saved = EnsembleStore(store)
-        path = saved.save(chosen, record)
-        saved_config = saved.read_config()
+        version = saved.save(chosen, record)
+        # The one promotion step: these model versions and this ensemble serve from now on,
+        # if every model passed validation and its leakage audit (else the run fails here and
+        # the previous release keeps serving).
+        saved.promote(version, {"run_id": context.run.run_id})
+        saved_config = saved.read_config(version)
         evaluation = pd.DataFrame([{"signal": k, **v} for k, v in record["evaluation"].items()])
         context.log.info(f"ensemble: {record['ensemble_type']} chosen; weights {record.get('weight_rule')}")
         return dg.Output(
             saved_config,
             metadata={
                 "ensemble_type": saved_config["ensemble_type"],
-                "path": dg.MetadataValue.path(str(path)),
+                "path": dg.MetadataValue.path(str(saved.folder / config_name(version))),
                 "weight_rule": record["weight_rule"],
                 "chosen_by": record["chosen_by"],
                 "out_of_fold_accuracy": dg.MetadataValue.json(record["out_of_fold_accuracy"]),
@@ -70,7 +74,8 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
                 "stacking": str(record["stacking"]),
                 "held_out_accuracy": dg.MetadataValue.md(md_table(evaluation)),
                 "beats_best_single_member": record["beats_best_single_member"],
-                "ensemble_version": saved.version(),
+                "ensemble_version": version,
+                "promoted": dg.MetadataValue.json({m["name"]: m["version"] for m in saved_config["members"]}),
                 "applicability_threshold": gate.threshold_,
                 **{f"weight_{k}": float(v) for k, v in saved_config["weights"].items()},
             },

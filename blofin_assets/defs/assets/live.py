@@ -122,7 +122,7 @@ def prediction_outcomes(
         db.dispose()
     table = model_table(features, targets)
     train = table[table["split"] == TRAIN]
-    evaluation = saved.read_config()["evaluation"][ensemble.ensemble_type]  # the signal's validation
+    evaluation = saved.read_config(ensemble.version_)["evaluation"][ensemble.ensemble_type]  # the signal's validation
     judged, parity = {}, []
     for name in [*ensemble.members, SIGNAL]:
         version = ensemble.version_ if name == SIGNAL else ensemble.versions[name]

@@ -58,14 +58,14 @@ def decision_events(decisions: dict[str, dict], run_id: str) -> list[dict]:
 
 def monitoring_assets(model_names: tuple[str, ...]) -> list[dg.AssetsDefinition]:
     """model_performance, performance_history, feature_drift and drift_decisions over the models."""
-    # The validations, not just the models: monitoring compares against the validation figures
-    # they write into each model's metadata.json.
-    validations = [dg.AssetKey(f"{name}_validation") for name in model_names]
+    # After the promotion (ensemble_config), not just the models: monitoring judges the current
+    # models against the validation figures written into their metadata.json.
+    promoted = [dg.AssetKey("ensemble_config")]
 
     @dg.asset(
         group_name="monitoring",
         kinds={"pandas"},
-        deps=validations,
+        deps=promoted,
         check_specs=per_model_specs("model_performance", "performance", "no worse than its validation by more than max_drop", model_names),
         description="Each current model scored on the newest labelled candles it was not trained on, beside its validation figure.",
     )
@@ -112,7 +112,7 @@ def monitoring_assets(model_names: tuple[str, ...]) -> list[dg.AssetsDefinition]
     @dg.asset(
         group_name="monitoring",
         kinds={"pandas"},
-        deps=validations,
+        deps=promoted,
         check_specs=per_model_specs("feature_drift", "feature_drift", "its features' distribution has not drifted", model_names),
         description="PSI and KS of each model's features between its training window and the newest candles.",
     )

@@ -1,5 +1,5 @@
 """The model assets, one per registered model class: each trains on the training rows and saves
-models/model_<name>/."""
+a candidate version under models/.versions/<name>/, current only once promoted."""
 
 import dagster as dg
 import pandas as pd
@@ -52,14 +52,14 @@ def challenge(
     return stored, outcome.record["decision"]
 
 
-def model_metadata(stored: StoredModel, store: ModelStore) -> dict:
+def model_metadata(stored: StoredModel) -> dict:
     training = stored.metadata["training"]
     window = training["data_window"]
     return present(
         {
             "estimator": stored.config["estimator_used"],
             "version": stored.version,
-            "path": dg.MetadataValue.path(str(store.folder(stored.model.name))),
+            "path": dg.MetadataValue.path(str(stored.folder)),
             "n_train": training["n_train"],
             "n_features": len(stored.config["features"]),
             "train_window": f"{window['start']} .. {window['end']}",
@@ -69,8 +69,9 @@ def model_metadata(stored: StoredModel, store: ModelStore) -> dict:
 
 
 def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
-    """The asset that trains ``cls`` and makes it current; in a retraining run (or with
-    champion_challenger), only if it beats the current model on the same held-out rows."""
+    """The asset that trains ``cls`` and saves a candidate version (ensemble_config promotes it
+    once validated); in a retraining run (or with champion_challenger), only if it beats the
+    current model on the same held-out rows, else the current version goes on."""
     name = cls.name
 
     @dg.asset(name=name, group_name="training", kinds={cls.library}, deps=["tuning"], description=cls.summary)
@@ -82,6 +83,7 @@ def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
         model_store: ModelStoreResource,
         results_db: ResultsDatabase,
     ) -> dg.Output[ModelRef]:
+        results_db.check_writable()  # validation records results: a database that is down fails here
         store = model_store.get()
         table = model_table(features, targets)
         extra = {}
@@ -97,6 +99,6 @@ def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
             trained = train_model(name, table, targets.horizon, params)
             stored = store.save(trained.model, trained.config, {"training": trained.training})
         context.log.info(f"{name}: {stored.config['estimator_used']} on {stored.metadata['training']['n_train']} rows")
-        return dg.Output(stored.ref(), metadata={**model_metadata(stored, store), **extra})
+        return dg.Output(stored.ref(), metadata={**model_metadata(stored), **extra})
 
     return _train

@@ -72,6 +72,7 @@ def tuning(
     if unknown:
         tunable = sorted(n for n, cls in MODEL_CLASSES.items() if cls.tunable())
         raise ValueError(f"tuning: unknown or untunable model(s) {unknown}; tunable: {tunable}")
+    results_db.check_writable()  # every trial is recorded: fail before the first, not after
     table = model_table(features, targets)
     study = context.run.run_id
     results, rejected, metadata = {}, [], {}

@@ -56,12 +56,13 @@ def test_adopted_parameters_are_what_the_model_then_trains_with(instance, tmp_pa
     assert result.success
     adopted = TuningStore(ModelStore(tmp_path / "models")).adopted("risk_scorer")
     assert adopted["study"] == result.run_id and adopted["verdict"]["n_trials"] == 4
-    config = ModelStore(tmp_path / "models").load("risk_scorer").config
+    trained = result.output_for_node("risk_scorer")  # a candidate: no validation in this run
+    config = ModelStore(tmp_path / "models").load("risk_scorer", trained.version).config
     assert {k: config["hyperparameters"][k] for k in adopted["params"]} == adopted["params"]
     # Later runs without a search keep training with them, unless told not to.
     again = dg.materialize(defs.assets, selection=["risk_scorer"], resources=resources, instance=instance,
                            run_config={"ops": {"risk_scorer": {"config": {"use_tuned_params": False}}}})
     defaults = {"n_estimators": 100, "max_depth": 10, "min_samples_leaf": 1}
     assert adopted["params"] != defaults
-    hyperparameters = ModelStore(tmp_path / "models").load("risk_scorer").config["hyperparameters"]
+    hyperparameters = ModelStore(tmp_path / "models").load("risk_scorer", again.output_for_node("risk_scorer").version).config["hyperparameters"]
     assert again.success and {k: hyperparameters[k] for k in defaults} == defaults
