@@ -8,7 +8,7 @@ from blofin_assets.defs.jobs import daily_refresh_job, hourly_predictions_job
 from blofin_assets.defs.partitions import SINGLE_RUN, SYMBOL_IO_MANAGER
 from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
 from blofin_assets.defs.schedules import build_daily_refresh, build_hourly_predictions
-from blofin_assets.defs.sensors import build_drift_sensor, build_new_symbols_sensor
+from blofin_assets.defs.sensors import build_dead_runs_sensor, build_drift_sensor, build_new_symbols_sensor
 from blofin_assets.ml.models import MODEL_CLASSES
 
 RESOURCES = {
@@ -42,7 +42,7 @@ def build_definitions(executor: dg.ExecutorDefinition, resources: dict = RESOURC
         assets=[_one_run_per_range(a) for a in assets],
         jobs=[daily_refresh_job, hourly_predictions_job],
         schedules=[build_daily_refresh(), build_hourly_predictions()],
-        sensors=[build_drift_sensor(tuple(MODEL_CLASSES)), build_new_symbols_sensor()],
+        sensors=[build_drift_sensor(tuple(MODEL_CLASSES)), build_new_symbols_sensor(), build_dead_runs_sensor()],
         resources=resources,
         executor=executor,
     )

@@ -11,6 +11,8 @@ BLOFIN_IO_DIR       per-symbol outputs; with the    default: $DAGSTER_HOME/stora
 BLOFIN_DAILY_CRON   when daily_refresh runs (UTC)   default: 15 0 * * *
 BLOFIN_HOURLY_CRON  when hourly_predictions runs    default: 5 * * * *
 BLOFIN_SENSOR_INTERVAL  seconds between drift_sensor evaluations   default: 60
+BLOFIN_REAP_DEAD_RUNS  on | off | auto: mark runs whose  default: auto (local SQLite
+                    process died failed               instance only)
 BLOFIN_SIGNING_KEY  a secret: model metadata, ensemble   default: unset (no signatures)
                     configs and the release are signed
                     with it (HMAC-SHA256) and refused
@@ -106,6 +108,15 @@ def signing_key() -> bytes | None:
     if value is not None and len(value) < 16:
         raise ValueError("BLOFIN_SIGNING_KEY must be at least 16 characters (a random secret)")
     return value.encode() if value else None
+
+
+def reap_dead_runs(run_storage_module: str) -> bool:
+    """Whether dead_runs_sensor marks runs with a dead process failed (BLOFIN_REAP_DEAD_RUNS:
+    on, off, or auto = only for a local SQLite instance, where every run is on this machine)."""
+    value = (os.environ.get("BLOFIN_REAP_DEAD_RUNS") or "auto").strip().lower()
+    if value not in ("on", "off", "auto"):
+        raise ValueError(f"BLOFIN_REAP_DEAD_RUNS must be on, off or auto, got {value!r}")
+    return value == "on" or (value == "auto" and "sqlite" in run_storage_module)
 
 
 def load_env_file(folder: str | Path = ".") -> None:

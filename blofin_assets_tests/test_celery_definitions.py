@@ -128,7 +128,7 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
             assert {*model_names(), "ensemble_config", "drift_decisions"} <= materialized
 
         # Outputs went through the shared folder; the models the workers saved load and predict.
-        assert (shared / "ensemble_config").is_file()
+        assert (shared / "values" / "ensemble_config.zip").is_file()
         assert {p.name for p in (shared / "by_symbol" / "features").iterdir()} == {"BTC-USDT.parquet", "ETH-USDT.parquet"}
         features = pd.read_parquet(shared / "by_symbol" / "features" / "ETH-USDT.parquet")  # any Parquet reader can
         row = features.iloc[-1]

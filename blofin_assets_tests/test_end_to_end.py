@@ -98,9 +98,14 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
     )
     assert unknown.returncode == 1 and "unknown symbol(s) ['DOGE-USDT']" in unknown.stderr
 
-    # A member retrained since the ensemble was built: the ensemble refuses, naming it.
-    stored = load_model("volatility_regressor")
-    ModelStore(models).save(stored.model, stored.config, {"training": stored.metadata["training"]})
+    # A member saved again (a candidate) changes nothing that serves ...
+    store = ModelStore(models)
+    stored = store.load("volatility_regressor")
+    candidate = store.save(stored.model, stored.config, {"training": stored.metadata["training"]})
+    again = subprocess.run([sys.executable, "-m", "blofin_assets.cli", "predict"], env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and json.loads(again.stdout)["model_versions"] == output["model_versions"]
+    # ... and a release switched to it without rebuilding the ensemble is refused, naming it.
+    store.set_current({"volatility_regressor": candidate.version})
     stale = subprocess.run([sys.executable, "-m", "blofin_assets.cli", "predict"], env=env, capture_output=True, text=True, timeout=120)
     assert stale.returncode == 1 and "volatility_regressor: the ensemble was built on version" in stale.stderr
 

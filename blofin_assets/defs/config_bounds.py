@@ -1,6 +1,10 @@
 """Run config checked where it is declared: each config class lists the ranges and choices of
-its settings, and a value outside them fails the step with a message naming the setting
-(Dagster's config schema checks only types)."""
+its settings, and a value outside them fails with a message naming the setting (Dagster's
+config schema checks only types).
+
+A step checks only its own config when it starts, so a bad value for a late asset would
+surface after the models were trained and promoted; ``check_run_config`` lets the steps that
+train and promote check every asset's config of the run first."""
 
 from __future__ import annotations
 
@@ -32,3 +36,26 @@ class CheckedConfig(dg.Config):
             if value not in allowed:
                 raise ValueError(f"{where}: setting {name} = {value!r} must be one of {', '.join(map(str, allowed))}")
         return self
+
+
+def check_run_config(run_config: dict, classes: dict[str, type[dg.Config]]) -> None:
+    """Raise dg.Failure naming the asset and setting if any op config of ``run_config`` is
+    outside its class's bounds (``classes``: asset name -> config class)."""
+    problems = []
+    for op, entry in sorted(((run_config or {}).get("ops") or {}).items()):
+        cls = classes.get(op)
+        if cls is None:
+            continue  # Dagster refuses config for an asset that is not in the run
+        try:
+            cls(**((entry or {}).get("config") or {}))
+        except ValueError as error:  # pydantic's ValidationError is one
+            problems.append(f"{op}: {_first_reason(error)}")
+    if problems:
+        raise dg.Failure(description="run config refused before anything was trained or promoted: " + "; ".join(problems))
+
+
+def _first_reason(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        return "; ".join(str(e.get("msg", e)).removeprefix("Value error, ") for e in errors())
+    return str(error)

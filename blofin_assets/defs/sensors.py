@@ -1,5 +1,6 @@
 """drift_sensor: retrain the models that drift_decisions flags; new_symbols_sensor: compute each
-symbol the candle source starts to offer, with no manual step.
+symbol the candle source starts to offer, with no manual step; dead_runs_sensor: mark runs
+whose process died failed (defs/dead_runs.py).
 
 Every new materialization of ``drift_decisions`` is read once, in order: the sensor's cursor
 is the event-log position of the last one read, so a tick never re-reads a materialization
@@ -12,6 +13,7 @@ import dagster as dg
 
 from blofin_assets import settings
 from blofin_assets.defs import run_tags
+from blofin_assets.defs.dead_runs import mark_dead_runs_failed
 from blofin_assets.defs.partitions import SYMBOL_PARTITIONS, symbol_changes
 from blofin_assets.defs.resources import CandleSourceResource
 
@@ -107,3 +109,22 @@ def build_new_symbols_sensor() -> dg.SensorDefinition:
         )
 
     return new_symbols_sensor
+
+
+def build_dead_runs_sensor() -> dg.SensorDefinition:
+    @dg.sensor(
+        name="dead_runs_sensor",
+        minimum_interval_seconds=settings.sensor_interval_seconds(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Marks runs whose process died (killed, out of memory) failed, so none stays STARTED forever.",
+    )
+    def dead_runs_sensor(context: dg.SensorEvaluationContext):
+        if not settings.reap_dead_runs(type(context.instance.run_storage).__module__):
+            return dg.SkipReason("the instance is not local (runs may be on other machines): BLOFIN_REAP_DEAD_RUNS=on to check anyway")
+        marked = mark_dead_runs_failed(context.instance)
+        if not marked:
+            return dg.SkipReason("no run whose process died")
+        context.log.info(f"marked failed: {', '.join(marked)}")
+        return dg.SkipReason(f"{len(marked)} dead run(s) marked failed: {', '.join(marked)}")
+
+    return dead_runs_sensor

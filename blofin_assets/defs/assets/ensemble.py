@@ -4,7 +4,7 @@ held-out period, the best marked for use; saved to models/ensemble/."""
 import dagster as dg
 import pandas as pd
 
-from blofin_assets.defs.config_bounds import CheckedConfig
+from blofin_assets.defs.config_bounds import CheckedConfig, check_run_config
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.resources import ModelStoreResource
 from blofin_assets.ml.applicability import ApplicabilityGate
@@ -24,7 +24,7 @@ class EnsembleConfig(CheckedConfig):
     """... and it is turned away above this quantile of the training rows' own distances."""
 
 
-def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
+def ensemble_asset(model_names: tuple[str, ...], config_classes: dict[str, type[dg.Config]]) -> dg.AssetsDefinition:
     @dg.asset(
         name="ensemble_config",
         group_name="ensemble",
@@ -44,6 +44,7 @@ def ensemble_asset(model_names: tuple[str, ...]) -> dg.AssetsDefinition:
         model_store: ModelStoreResource,
         **validations: Evaluation,
     ) -> dg.Output[dict]:
+        check_run_config(context.run.run_config, config_classes)  # nothing promoted in a run bound to fail
         store = model_store.get()
         versions = model_comparison.set_index("model")["version"].to_dict()
         models = {name: store.load(name, versions[name]) for name in model_names}

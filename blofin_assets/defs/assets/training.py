@@ -5,6 +5,7 @@ import dagster as dg
 import pandas as pd
 
 from blofin_assets.defs import run_tags
+from blofin_assets.defs.config_bounds import check_run_config
 from blofin_assets.defs.metadata import finite, present
 from blofin_assets.defs.model_config import ModelConfig, model_config_class
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
@@ -68,7 +69,7 @@ def model_metadata(stored: StoredModel) -> dict:
     )
 
 
-def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
+def model_asset(cls: type[CandleModel], config_classes: dict[str, type[dg.Config]]) -> dg.AssetsDefinition:
     """The asset that trains ``cls`` and saves a candidate version (ensemble_config promotes it
     once validated); in a retraining run (or with champion_challenger), only if it beats the
     current model on the same held-out rows, else the current version goes on."""
@@ -83,7 +84,10 @@ def model_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
         model_store: ModelStoreResource,
         results_db: ResultsDatabase,
     ) -> dg.Output[ModelRef]:
-        results_db.check_writable()  # validation records results: a database that is down fails here
+        # Before any training: every asset's settings in this run, and the results database
+        # (validation records there), so a bad value or a database that is down costs seconds.
+        check_run_config(context.run.run_config, config_classes)
+        results_db.check_writable()
         store = model_store.get()
         table = model_table(features, targets)
         extra = {}
