@@ -56,6 +56,11 @@ def check_run_config(run_config: dict, classes: dict[str, type[dg.Config]]) -> N
 
 def _first_reason(error: ValueError) -> str:
     errors = getattr(error, "errors", None)
-    if callable(errors):
-        return "; ".join(str(e.get("msg", e)).removeprefix("Value error, ") for e in errors())
-    return str(error)
+    if not callable(errors):
+        return str(error)
+    reasons = []
+    for e in errors():
+        message = str(e.get("msg", e)).removeprefix("Value error, ")
+        where = ".".join(map(str, e.get("loc") or ()))  # a field's own bound (the model parameters)
+        reasons.append(f"setting {where} = {e.get('input')!r}: {message}" if where else message)
+    return "; ".join(reasons)

@@ -1,9 +1,12 @@
-"""Bad candles get a clear error and change nothing: each case runs the whole graph on a folder
-of CSV files with one defect, and the models and database rows of an earlier good run must be
-exactly as they were."""
+"""Bad input gets a clear error and changes nothing. Two tables, each case a whole-graph run
+after an earlier good one: candles with one defect (a folder of CSV files), and bad settings,
+symbol names, databases and stored files. After each, every file under models/ (the release,
+the versions, the ensemble) and the database's row counts must be exactly as they were, and
+the current ensemble must still load and give the same signals."""
 
 import hashlib
 import os
+import pickle
 
 import dagster as dg
 import numpy as np
@@ -15,6 +18,10 @@ from blofin_assets.definitions import defs
 from blofin_assets.market.csv_files import write_candle_csv
 from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.defs.partitions import all_symbols_tags, sync_symbols
+from blofin_assets.defs.resources import ResultsDatabase
+from blofin_assets.market.features import compute_features
+from blofin_assets.storage.ensemble_store import EnsembleStore
+from blofin_assets.storage.model_store import ModelStore
 from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
 
 FAST = {"ops": {"price_predictor": {"config": {"epochs": 5}}, "direction_predictor_validation": {"config": {"folds": 2}}}}
@@ -48,7 +55,19 @@ def trained(tmp_path_factory):
     resources = project_resources(root)
     config = {**FAST, "resources": {"candle_source": {"config": {"candles_dir": str(root / "good")}}}}
     assert materialize_every_symbol(dg.DagsterInstance.ephemeral(), config, resources=resources).success
-    return root, resources, (snapshot(root / "models", f"sqlite:///{root / 'results.db'}"), stored_candles(root))
+    return root, resources, (snapshot(root / "models", f"sqlite:///{root / 'results.db'}"), stored_candles(root), signals(root))
+
+
+def signals(root) -> pd.DataFrame:
+    """What the current ensemble says on the newest rows (loading checks every file)."""
+    ensemble = EnsembleStore(ModelStore(root / "models")).load()
+    return ensemble.predict(compute_features(good_candles()).groupby("symbol").tail(20))
+
+
+def assert_unchanged(root, before) -> None:
+    models_and_rows, _, answers = before
+    assert snapshot(root / "models", f"sqlite:///{root / 'results.db'}") == models_and_rows
+    pd.testing.assert_frame_equal(signals(root), answers)  # still serving, the same
 
 
 def stored_candles(root) -> dict:
@@ -172,6 +191,100 @@ def test_bad_candles_are_refused_clearly_and_change_nothing(case, trained, tmp_p
         assert fragment in text, f"{case}: {fragment!r} not in:\n{text}"
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert not materialized  # nothing ran after the refusal, and the refused candles are not stored
-    models_and_rows, candles = before
-    assert snapshot(root / "models", f"sqlite:///{root / 'results.db'}") == models_and_rows
-    assert stored_candles(root) == candles
+    assert_unchanged(root, before)
+    assert stored_candles(root) == before[1]
+
+
+class Planted:
+    """A pickle that creates a file when it is loaded."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def op_config(asset, **settings):
+    return {"ops": {asset: {"config": settings}}}
+
+
+def source_config(**settings):
+    return {"resources": {"candle_source": {"config": settings}}}
+
+
+def pickle_in_place_of(asset):
+    """A live pickle where a stored value of ``asset`` is kept, then a run that reads it."""
+
+    def plant(root, marker):
+        path = root / "storage" / "values" / f"{asset}.zip"
+        original = path.read_bytes()
+        path.write_bytes(pickle.dumps(Planted(marker)))
+        return lambda: path.write_bytes(original)
+
+    return plant
+
+
+def database(url):
+    def resources(root):
+        return {"results_db": ResultsDatabase(url=url.format(root=root))}
+
+    return resources
+
+
+# case: (run config over the good run's, extra resources, something planted, selection, expected fragments)
+SETTINGS = {
+    "negative fee": (op_config("signal_backtest", fee=-0.001), None, None, None, ["signal_backtest: BacktestConfig: setting fee = -0.001 must be >= 0", "before anything was trained or promoted"]),
+    "negative min_confidence": (op_config("signal_backtest", min_confidence=-0.5), None, None, None, ["setting min_confidence = -0.5 must be >= 0 and <= 1"]),
+    "walk-forward folds -1": (op_config("risk_scorer_validation", folds=-1), None, None, None, ["risk_scorer_validation: ValidationConfig: setting folds = -1 must be >= 0"]),
+    "unknown walk-forward mode": (op_config("risk_scorer_validation", mode="rolling"), None, None, None, ["setting mode = 'rolling' must be one of expanding, sliding"]),
+    "audit bound below chance": (op_config("direction_predictor_validation", max_direction_accuracy=0.3), None, None, None, ["setting max_direction_accuracy = 0.3 must be >= 0.5"]),
+    "dropout above 1": (op_config("price_predictor", dropout=1.5), None, None, None, ["price_predictor:", "dropout = 1.5"]),
+    "zero epochs": (op_config("price_predictor", epochs=0), None, None, None, ["price_predictor:", "epochs = 0"]),
+    "no hidden layers": (op_config("price_predictor", hidden_sizes=[]), None, None, None, ["price_predictor:", "hidden_sizes"]),
+    "zero trees": (op_config("risk_scorer", n_estimators=0), None, None, None, ["risk_scorer:", "n_estimators = 0"]),
+    "negative min_candles": (op_config("candles", min_candles=-5), None, None, None, ["setting min_candles = -5 must be >= 1"]),
+    "tuning an unknown model": (op_config("tuning", n_trials=2, models=["nope"]), None, None, None, ["unknown or untunable model(s) ['nope']"]),
+    "symbol name leaving the folder": (source_config(symbols=["BTC-USDT", "../../planted"]), None, None, None, ["'../../planted'", "letters, digits"]),
+    "results database down": ({}, database("postgresql+psycopg://blofin@127.0.0.1:1/none"), None, None, ["results database postgresql+psycopg://blofin@127.0.0.1:1/none cannot be written", "nothing was trained"]),
+    "results database read-only": ({}, database("sqlite:///file:{root}/results.db?mode=ro&uri=true"), None, None, ["cannot be written", "readonly database"]),
+    "a pickle in place of a validation": ({}, None, pickle_in_place_of("risk_scorer_validation"), ["model_comparison", "ensemble_config"], ["not a stored asset value (no zip archive): refused unread"]),
+    "a pickle in place of a model reference": ({}, None, pickle_in_place_of("risk_scorer"), ["risk_scorer_validation"], ["no zip archive"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SETTINGS))
+def test_bad_settings_databases_names_and_files_are_refused_and_change_nothing(case, trained, tmp_path):
+    root, resources, before = trained
+    extra_config, extra_resources, plant, selection, expected = SETTINGS[case]
+    good = {"resources": {"candle_source": {"config": {"candles_dir": str(root / "good")}}}}
+    fast = FAST["ops"] if selection is None else {}  # config only for assets in the run
+    config = {"ops": {**fast, **extra_config.get("ops", {})}, "resources": extra_config.get("resources", good["resources"])}
+    marker = tmp_path / "code-ran"
+    restore = plant(root, marker) if plant else None
+    instance = dg.DagsterInstance.ephemeral()
+    try:
+        try:
+            sync_symbols(instance, ["BTC-USDT", "ETH-USDT"])
+            result = dg.materialize(
+                defs.assets, selection=selection, run_config=config, resources={**resources, **(extra_resources(root) if extra_resources else {})},
+                instance=instance, tags=all_symbols_tags(instance), raise_on_error=False,
+            )
+            assert not result.success
+            text = messages(result)
+        except (ValueError, dg.DagsterInvalidConfigError) as error:  # refused before the run starts
+            text = str(error)
+    finally:
+        if restore:
+            restore()
+    for fragment in expected:
+        assert fragment in text, f"{case}: {fragment!r} not in:\n{text}"
+    assert not marker.exists()  # no code ran from a planted file
+    assert_unchanged(root, before)
+
+
+def test_config_for_an_asset_that_is_not_in_the_run_is_an_error(trained):
+    root, resources, _ = trained
+    with pytest.raises(dg.DagsterInvalidConfigError, match='unexpected config entry "direction_predictr"'):
+        dg.materialize(defs.assets, selection=["candles"], run_config=op_config("direction_predictr", max_depth=3),
+                       resources=resources, instance=dg.DagsterInstance.ephemeral())
