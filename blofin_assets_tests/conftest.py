@@ -20,6 +20,18 @@ from blofin_assets.ml.training import train_model
 from blofin_assets.storage.model_store import ModelStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The longest tests (minutes each: every README command, the browser, the drift demo) start
+# first, then the other e2e ones, so that with two workers neither sits idle at the end while
+# the other runs one of them alone (measured: the README test alone for the last 5 minutes).
+LONGEST_FIRST = ("test_readme.py", "test_ui.py", "test_drift_demo.py")
+
+
+def pytest_collection_modifyitems(items):
+    def order(item):
+        name = item.path.name
+        return (LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST), item.get_closest_marker("e2e") is None)
+
+    items.sort(key=order)  # stable: the collection order otherwise
 
 
 @pytest.fixture(autouse=True)
