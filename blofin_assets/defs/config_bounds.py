@@ -49,12 +49,12 @@ def check_run_config(run_config: dict, classes: dict[str, type[dg.Config]]) -> N
         try:
             cls(**((entry or {}).get("config") or {}))
         except ValueError as error:  # pydantic's ValidationError is one
-            problems.append(f"{op}: {_first_reason(error)}")
+            problems.append(f"{op}: {_reasons(error)}")
     if problems:
         raise dg.Failure(description="run config refused before anything was trained or promoted: " + "; ".join(problems))
 
 
-def _first_reason(error: ValueError) -> str:
+def _reasons(error: ValueError) -> str:
     errors = getattr(error, "errors", None)
     if not callable(errors):
         return str(error)

@@ -30,9 +30,12 @@ def process_alive(pid: int, started_by: float) -> bool:
     except PermissionError:
         return True  # exists, owned by someone else
     proc = Path(f"/proc/{pid}")
-    if proc.exists():
-        return proc.stat().st_ctime <= started_by + CLOCK_SLACK_SECONDS
-    return True
+    try:
+        # A zombie (killed, not yet reaped by its parent) still answers kill(pid, 0).
+        zombie = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        return not zombie and proc.stat().st_ctime <= started_by + CLOCK_SLACK_SECONDS
+    except (FileNotFoundError, IndexError):
+        return not proc.parent.is_dir()  # no /proc (not Linux): kill(pid, 0) is all there is
 
 
 def run_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:

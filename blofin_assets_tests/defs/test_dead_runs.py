@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import dagster as dg
 import pytest
@@ -44,6 +45,18 @@ def test_a_process_id_reused_by_a_newer_process_counts_as_dead():
     assert process_alive(me, started_by=9e9)
     assert not process_alive(me, started_by=0.0)  # this process started long after 1970
     assert not process_alive(2**22 + 12345, started_by=9e9)  # above pid_max: no such process
+
+
+def test_a_killed_process_not_yet_reaped_counts_as_dead():
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        assert process_alive(child.pid, started_by=9e9)
+        child.kill()
+        time.sleep(0.5)  # dead, but a zombie until waited for
+        os.kill(child.pid, 0)  # the zombie still answers ...
+        assert not process_alive(child.pid, started_by=9e9)  # ... and is not taken for alive
+    finally:
+        child.wait()
 
 
 def test_on_an_instance_that_may_span_machines_the_sensor_does_nothing_unless_told(monkeypatch):
