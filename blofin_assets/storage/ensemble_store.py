@@ -88,7 +88,7 @@ class EnsembleStore:
         members = {m["name"]: m["version"] for m in config["members"]}
         release = self.models.promote(members, version, note)
         self._point_link(version)
-        self._prune(config)
+        self._prune(version, config)
         return release
 
     def _point_link(self, version: str) -> None:
@@ -114,10 +114,10 @@ class EnsembleStore:
         write_bytes_atomic(self.folder / name, data)
         return {"file": name, "sha256": digest}
 
-    def _prune(self, current: dict) -> None:
+    def _prune(self, version: str, current: dict) -> None:
         """Remove content-named files the current config does not name, once they are old enough
         that no run still building or promoting a candidate can need them."""
-        keep = {config_name(self.models.release()["ensemble"])}
+        keep = {config_name(version)}
         keep |= {current[k]["file"] for k in ("meta_learner", "applicability_gate") if current.get(k)}
         for pattern in ("config-*.json", "config-*.json.hmac", "meta_learner-*.skops", "applicability-*.npz"):
             for path in self.folder.glob(pattern):
