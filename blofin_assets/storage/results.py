@@ -126,6 +126,9 @@ def result_row(model_name: str, version: str, run_id: str, estimator: str, train
     }
 
 
+TABLES_LOCK = 0x626C6F66  # any constant: the advisory lock taken while creating tables
+
+
 class ResultsDB:
     """The results tables (``ml_model_results``, ``retrain_events``) at a SQLAlchemy URL,
     created on first use.
@@ -151,7 +154,22 @@ class ResultsDB:
         # (under load, 5 s ran out and a request failed with "database is locked").
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, future=True, connect_args=connect_args)
-        metadata.create_all(self.engine)
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        """Create the tables that are missing. Steps on several workers open the database at
+        once, and two creators that both found a table missing collide; on PostgreSQL a lock
+        makes them take turns, elsewhere a collision is retried (it then finds the table)."""
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TABLES_LOCK})
+                    metadata.create_all(conn)
+                return
+            except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
+                if "already exists" not in str(error) or attempt == 2:
+                    raise
 
     def record(self, rows: list[dict]) -> None:
         """Write rows in one transaction, all of them or none, replacing any row of the same

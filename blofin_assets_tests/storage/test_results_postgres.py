@@ -33,3 +33,29 @@ def test_writes_are_transactional_on_postgres(pg_url):
         db.record([good, dict(good, model_name=None)])
     assert db.rows() == []
     db.dispose()
+
+
+def test_steps_opening_a_new_database_at_once_all_succeed(pg_url):
+    # Celery workers run the model steps side by side, each opening the results database
+    # (and creating its tables) before training: seen failing with a duplicate pg_type.
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(8)
+
+    def open_and_check(_):
+        barrier.wait()
+        db = ResultsDB(pg_url)
+        try:
+            db.check_writable()
+        finally:
+            db.dispose()
+
+    for _ in range(3):  # a race: several rounds, each on fresh tables
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(open_and_check, range(8)))
+        engine = sa.create_engine(pg_url)
+        with engine.begin() as conn:
+            for table in sa.inspect(conn).get_table_names():
+                conn.execute(sa.text(f'drop table "{table}" cascade'))
+        engine.dispose()
