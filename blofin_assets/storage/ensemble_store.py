@@ -15,10 +15,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +24,7 @@ import skops.io
 
 from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, stacking_features
-from blofin_assets.storage.files import fsync_dir, sha256_file, write_bytes_atomic
-from blofin_assets.storage.jsonsafe import jsonable
+from blofin_assets.storage.files import json_bytes, replace_symlink, sha256_file, write_bytes_atomic
 from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore, utc_now
 from blofin_assets.storage.signing import read_verified, write_signed
 
@@ -76,7 +73,7 @@ class EnsembleStore:
             "meta_learner": self._save_meta(ensemble.meta_learner_) if ensemble.meta_learner_ is not None else None,
             "applicability_gate": self._save_gate(ensemble.gate_) if ensemble.gate_ is not None else None,
         }
-        data = json.dumps(jsonable(config), indent=2, sort_keys=True, default=str).encode()
+        data = json_bytes(config)
         version = hashlib.sha256(data).hexdigest()[:16]
         write_signed(self.folder / config_name(version), data, self.models.signing_key)
         return version
@@ -92,11 +89,7 @@ class EnsembleStore:
         return release
 
     def _point_link(self, version: str) -> None:
-        link = self.folder / CONFIG_FILE
-        tmp = self.folder / f".{CONFIG_FILE}.{uuid.uuid4().hex}.link"
-        os.symlink(config_name(version), tmp)
-        os.replace(tmp, link)
-        fsync_dir(self.folder)
+        replace_symlink(self.folder / CONFIG_FILE, config_name(version))
 
     def _save_gate(self, gate: ApplicabilityGate) -> dict:
         buffer = io.BytesIO()

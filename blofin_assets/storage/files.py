@@ -26,9 +26,22 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def json_bytes(data: dict) -> bytes:
+    """``data`` as the project's JSON (numpy and pandas values made plain first)."""
+    return json.dumps(jsonable(data), indent=2, sort_keys=True, default=str).encode()
+
+
 def write_json(path: str | Path, data: dict) -> None:
-    """Write ``data`` as JSON atomically (numpy and pandas values made plain first)."""
-    write_bytes_atomic(path, json.dumps(jsonable(data), indent=2, sort_keys=True, default=str).encode())
+    """Write ``data`` as JSON atomically."""
+    write_bytes_atomic(path, json_bytes(data))
+
+
+def replace_symlink(link: Path, target: str) -> None:
+    """Point ``link`` at ``target`` with one atomic rename: readers see the old or the new."""
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    fsync_dir(link.parent)
 
 
 def sha256_file(path: str | Path) -> str:

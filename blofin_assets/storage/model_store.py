@@ -36,7 +36,7 @@ from pathlib import Path
 from blofin_assets.ml.models import CandleModel, model_class
 from blofin_assets.ml.training import ModelVersion
 from blofin_assets import settings
-from blofin_assets.storage.files import fsync_dir, sha256_file
+from blofin_assets.storage.files import fsync_dir, json_bytes, replace_symlink, sha256_file
 from blofin_assets.storage.jsonsafe import jsonable
 from blofin_assets.storage.signing import SUFFIX, read_verified, write_signed
 
@@ -56,10 +56,6 @@ class ModelIntegrityError(RuntimeError):
 
 class NotPromotableError(RuntimeError):
     """A version that has not passed validation and the leakage audit cannot become current."""
-
-
-def _dumps(data: dict) -> bytes:
-    return json.dumps(jsonable(data), indent=2, sort_keys=True, default=str).encode()
 
 
 @dataclass(frozen=True)
@@ -163,7 +159,7 @@ class ModelStore:
             "promoted_at": utc_now(),
         }
         self.root.mkdir(parents=True, exist_ok=True)
-        write_signed(self.root / RELEASE_FILE, _dumps(release), self.signing_key)
+        write_signed(self.root / RELEASE_FILE, json_bytes(release), self.signing_key)
         fsync_dir(self.root)
         for name, version in release["models"].items():
             self._point_to(name, self._versions(name) / version)
@@ -184,7 +180,7 @@ class ModelStore:
         config = jsonable(config)
         try:
             files = model.save_files(staging)
-            (staging / CONFIG_FILE).write_bytes(_dumps(config))
+            (staging / CONFIG_FILE).write_bytes(json_bytes(config))
             files.append(CONFIG_FILE)
             for f in files:
                 with open(staging / f, "rb") as fh:
@@ -197,7 +193,7 @@ class ModelStore:
                 "updated_at": now.isoformat(timespec="seconds"),
                 "files": {f: sha256_file(staging / f) for f in files},
             }
-            write_signed(staging / METADATA_FILE, _dumps(metadata), self.signing_key)
+            write_signed(staging / METADATA_FILE, json_bytes(metadata), self.signing_key)
             fsync_dir(staging)
             final = versions / version
             os.rename(staging, final)
@@ -215,10 +211,7 @@ class ModelStore:
             # A plain folder from an older layout or a copy: keep it as a version.
             stamp = datetime.now(timezone.utc)
             os.rename(link, self._versions(name) / f"{stamp:%Y%m%dT%H%M%S%fZ}-legacy")
-        tmp_link = self.root / f".model_{name}.{uuid.uuid4().hex}.link"
-        os.symlink(os.path.relpath(target, self.root), tmp_link)
-        os.replace(tmp_link, link)  # atomic on POSIX
-        fsync_dir(self.root)
+        replace_symlink(link, os.path.relpath(target, self.root))
 
     def _prune(self, name: str) -> None:
         """Remove all but the newest KEEP_VERSIONS versions, never a released one."""
@@ -303,5 +296,5 @@ class ModelStore:
         metadata, folder = self._locate(name, version)
         metadata.update(updates)
         metadata["updated_at"] = utc_now()
-        write_signed(folder / METADATA_FILE, _dumps(metadata), self.signing_key)
+        write_signed(folder / METADATA_FILE, json_bytes(metadata), self.signing_key)
         return metadata
