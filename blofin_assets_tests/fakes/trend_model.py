@@ -56,5 +56,5 @@ class TrendFollower(CandleClassifier):
     def output_record(self, row: pd.Series) -> dict:
         return {"trend": str(row["trend"]), "confidence": float(row["confidence"])}
 
-    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"trend_p_up": self.predict_proba(X)[:, 1]}, index=X.index)
+    def _ensemble_scaled(self, Xs):
+        return self.estimator_.predict_proba(Xs)[:, 1:]

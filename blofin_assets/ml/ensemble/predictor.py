@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from blofin_assets.ml.ensemble.members import is_member, stacking_features
-from blofin_assets.ml.ensemble.stacking import fit_meta_learner, meta_p_up
+from blofin_assets.ml.ensemble.stacking import fit_meta_learner, meta_p_up_array
 from blofin_assets.ml.models import CandleModel
 
 ENSEMBLE_TYPES = ("weighted_avg", "voting", "stacking")
@@ -109,7 +109,24 @@ class EnsemblePredictor:
 
     def member_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         """The outputs this ensemble type needs, each member run once."""
-        return pd.concat([self.members[n].ensemble_outputs(X) for n in self._needed()], axis=1)
+        names = self._needed()
+        columns = [c for n in names for c in self.members[n].ensemble_columns]
+        return pd.DataFrame(self._member_array(X, names), columns=columns, index=X.index)
+
+    def _member_array(self, X: pd.DataFrame, names: list[str]) -> np.ndarray:
+        """The members' ensemble columns side by side, from one read of the feature frame."""
+        features = list(dict.fromkeys(f for n in names for f in self.members[n]._features()))
+        missing = [f for f in features if f not in X.columns]
+        if missing:
+            raise ValueError(f"missing feature column(s) {missing}")
+        matrix = X[features].to_numpy(dtype=np.float64)
+        parts = []
+        for name in names:
+            model = self.members[name]
+            own = model._features()
+            part = matrix if own == features else matrix[:, [features.index(f) for f in own]]
+            parts.append(model.ensemble_array(part))
+        return np.hstack(parts)
 
     def fit_meta(self, outputs: pd.DataFrame, y_direction) -> "EnsemblePredictor":
         """Train the stacking meta-learner on OUT-OF-FOLD member outputs (see stacking.py)."""
@@ -120,28 +137,36 @@ class EnsemblePredictor:
     def combine(self, outputs: pd.DataFrame) -> pd.DataFrame:
         """direction, confidence and p_up from member outputs (for voting, p_up is the share
         of UP votes)."""
+        p_up, up = self._combine(outputs.to_numpy(dtype=np.float64), list(outputs.columns))
+        return direction_frame(p_up, outputs.index, up)
+
+    def _combine(self, values: np.ndarray, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """p_up and UP/DOWN from the member outputs ``values`` whose columns are ``columns``."""
         if self.ensemble_type == "stacking":
             if self.meta_learner_ is None:
                 raise RuntimeError("stacking needs a meta-learner: fit_meta() or load it first")
-            p_up = meta_p_up(self.meta_learner_, outputs, self.stacking_features_)
-            up = p_up > 0.5
-        else:
-            signals = self.signal_members
-            names = list(signals)
-            probs = outputs[[signals[n] for n in names]].to_numpy()
-            if self.ensemble_type == "weighted_avg":
-                w = np.array([self.weights[n] for n in names])
-                w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
-                p_up = probs @ w
-                up = p_up > 0.5
-            else:
-                p_up = (probs > 0.5).mean(axis=1)
-                leader = names.index(sorted(names, key=lambda n: (-self.weights[n], n))[0])
-                up = np.where(p_up == 0.5, probs[:, leader] > 0.5, p_up > 0.5)
-        return direction_frame(p_up, outputs.index, up)
+            missing = [c for c in self.stacking_features_ if c not in columns]
+            if missing:
+                raise ValueError(f"stacking needs the outputs {missing} of every member")
+            p_up = meta_p_up_array(self.meta_learner_, values[:, [columns.index(c) for c in self.stacking_features_]])
+            return p_up, p_up > 0.5
+        signals = self.signal_members
+        names = list(signals)
+        probs = values[:, [columns.index(signals[n]) for n in names]]
+        if self.ensemble_type == "weighted_avg":
+            w = np.array([self.weights[n] for n in names])
+            w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
+            p_up = probs @ w
+            return p_up, p_up > 0.5
+        p_up = (probs > 0.5).mean(axis=1)
+        leader = names.index(sorted(names, key=lambda n: (-self.weights[n], n))[0])
+        return p_up, np.where(p_up == 0.5, probs[:, leader] > 0.5, p_up > 0.5)
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
-        return self.combine(self.member_outputs(X))
+        names = self._needed()
+        columns = [c for n in names for c in self.members[n].ensemble_columns]
+        p_up, up = self._combine(self._member_array(X, names), columns)
+        return direction_frame(p_up, X.index, up)
 
 
 def direction_frame(p_up: np.ndarray, index: pd.Index, up: np.ndarray | None = None) -> pd.DataFrame:

@@ -26,8 +26,8 @@ class CandleModel(BaseEstimator):
     """Base of every model: scikit-learn's estimator API over a frame of feature columns.
 
     A model is a subclass of ``tasks.CandleClassifier`` or ``tasks.CandleRegressor`` that sets
-    the class attributes below and implements ``_fit_scaled``, ``_predict_scaled`` and
-    ``predict_outputs``; the rest of the pipeline (assets, validation, monitoring, the ensemble,
+    the class attributes below and implements ``_fit_scaled``, ``_predict_scaled``,
+    ``predict_outputs`` and, for an ensemble member, ``_ensemble_scaled``; the rest of the pipeline (assets, validation, monitoring, the ensemble,
     the API) reads everything model-specific from them. Hyperparameters are the ``__init__``
     parameters, documented in a numpydoc ``Parameters`` section, which the UI's launchpad shows.
 
@@ -56,8 +56,8 @@ class CandleModel(BaseEstimator):
     default_exact_max_rows : int or None
         Training rows above which ``estimator="auto"`` switches to the scalable estimator.
     ensemble_columns : tuple of str
-        Columns of ``ensemble_outputs``: what the model contributes to the ensemble (empty: no
-        member).
+        Columns of ``ensemble_outputs`` (computed by ``_ensemble_scaled``): what the model
+        contributes to the ensemble (empty: no member).
     signal_column : str or None
         The ensemble column holding the model's P(UP), for members that call the direction.
     stacking_columns : tuple of str
@@ -135,21 +135,27 @@ class CandleModel(BaseEstimator):
         missing = [c for c in columns if c not in X.columns]
         if missing:
             raise ValueError(f"{self.name}: missing feature column(s) {missing}")
-        matrix = X[columns].to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(matrix)
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
+        return self._checked(X[columns].to_numpy(dtype=np.float64))
+
+    def _checked(self, matrix: np.ndarray) -> np.ndarray:
+        """``matrix`` (rows x ``_features()``) if every value is finite; else the first bad one, named."""
+        if not np.isfinite(matrix).all():
+            row, col = np.argwhere(~np.isfinite(matrix))[0]
             raise ValueError(
-                f"{self.name}: feature '{columns[col]}' is NaN or infinite in row {row} "
-                f"({int(bad.any(axis=1).sum())} such rows); features must be complete"
+                f"{self.name}: feature '{self._features()[col]}' is NaN or infinite in row {row} "
+                f"({int((~np.isfinite(matrix)).any(axis=1).sum())} such rows); features must be complete"
             )
         return matrix
 
     def _scaled(self, X: pd.DataFrame) -> np.ndarray:
         self._check_fitted()
+        return self._scale(self._matrix(X))
+
+    def _scale(self, matrix: np.ndarray) -> np.ndarray:
+        self._check_fitted()
         # StandardScaler.transform's own arithmetic, without its input validation: that costs
         # more than the scaling on the one-row predictions of live use.
-        return ((self._matrix(X) - self.scaler_.mean_) / self.scaler_.scale_).astype(np.float32)
+        return ((matrix - self.scaler_.mean_) / self.scaler_.scale_).astype(np.float32)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "scaler_"):
@@ -201,7 +207,19 @@ class CandleModel(BaseEstimator):
 
     def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         """The model's contribution to the ensemble (``ensemble_columns``), per row."""
-        return pd.DataFrame(index=X.index)
+        return pd.DataFrame(self.ensemble_array(self._matrix(X)), columns=list(self.ensemble_columns), index=X.index)
+
+    def ensemble_array(self, matrix: np.ndarray) -> np.ndarray:
+        """``ensemble_outputs`` for rows of the raw feature matrix (columns in ``_features()``
+        order), as an array: the numpy path the ensemble's prediction takes, without a frame
+        per model (pandas costs more than the models on one row)."""
+        return self._ensemble_scaled(self._scale(self._checked(matrix)))
+
+    def _ensemble_scaled(self, Xs: np.ndarray) -> np.ndarray:
+        """The ``ensemble_columns`` for scaled feature rows: shape (rows, columns)."""
+        if self.ensemble_columns:
+            raise NotImplementedError(f"{self.name} declares ensemble_columns but no _ensemble_scaled")
+        return np.empty((len(Xs), 0))
 
     def direction_score(self, X: pd.DataFrame) -> np.ndarray | None:
         """A score that should rank with the coming return (for the IC), or None if the model

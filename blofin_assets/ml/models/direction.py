@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from xgboost import XGBClassifier
 
+from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees
 from blofin_assets.ml.models.tasks import CandleClassifier
 
 
@@ -34,6 +36,8 @@ class DirectionPredictor(CandleClassifier):
     ----------
     estimator_ : xgboost.XGBClassifier
         The fitted booster.
+    flat_ : FlatTrees
+        Its trees in flat arrays, for predictions of a few rows; ``base_margin_`` their start.
     """
 
     name = "direction_predictor"
@@ -95,8 +99,11 @@ class DirectionPredictor(CandleClassifier):
             eval_metric="logloss",
         )
         self.estimator_.fit(Xs, y.astype(np.int64))
+        self.flat_, self.base_margin_ = FlatTrees.from_xgboost(self.estimator_.get_booster())
 
     def _p_up(self, Xs: np.ndarray) -> np.ndarray:
+        if len(Xs) <= FEW_ROWS:
+            return expit(self.base_margin_ + self.flat_.leaf_values(Xs).sum(axis=1))
         # The booster's in-place prediction skips the DMatrix the sklearn wrapper builds.
         return np.asarray(self.estimator_.get_booster().inplace_predict(Xs), dtype=np.float64)
 
@@ -124,8 +131,8 @@ class DirectionPredictor(CandleClassifier):
     def output_record(self, row: pd.Series) -> dict:
         return {"direction": str(row["direction"]), "confidence": float(row["confidence"])}
 
-    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"p_up": self.predict_proba(X)[:, 1]}, index=X.index)
+    def _ensemble_scaled(self, Xs):
+        return self._p_up(Xs)[:, None]
 
     def _save_estimator(self, path):
         self.estimator_.save_model(path)
@@ -133,3 +140,4 @@ class DirectionPredictor(CandleClassifier):
     def _load_estimator(self, path, fitted):
         self.estimator_ = XGBClassifier()
         self.estimator_.load_model(path)
+        self.flat_, self.base_margin_ = FlatTrees.from_xgboost(self.estimator_.get_booster())

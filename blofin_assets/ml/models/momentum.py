@@ -161,6 +161,5 @@ class MomentumClassifier(CandleClassifier):
     def output_record(self, row: pd.Series) -> dict:
         return {"state": str(row["state"]), "confidence": float(row["confidence"])}
 
-    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        proba = self.predict_proba(X)
-        return pd.DataFrame({column: proba[:, i] for i, column in enumerate(self.ensemble_columns)}, index=X.index)
+    def _ensemble_scaled(self, Xs):
+        return self._proba(Xs)

@@ -86,6 +86,9 @@ class PricePredictor(CalibratedRegressor):
     ----------
     estimator_ : MLP
         The trained network (on the CPU).
+    layers_ : list of (ndarray, ndarray)
+        Its linear layers' float32 weights (inputs x outputs) and biases: prediction runs them
+        in numpy (torch's per-call overhead is most of a one-row prediction; same float32 math).
     target_mean_, target_std_ : float
         Scale of the training log returns.
     residual_std_ : float
@@ -196,20 +199,29 @@ class PricePredictor(CalibratedRegressor):
                 log.info("price_predictor epoch %d/%d: train MSE %.4f", epoch + 1, epochs, total / n)
         net.eval()
         self.estimator_ = net.cpu()
+        self._keep_layers()
+
+    def _keep_layers(self) -> None:
+        linear = [m for m in self.estimator_.net if isinstance(m, nn.Linear)]
+        self.layers_ = [(m.weight.detach().numpy().T.copy(), m.bias.detach().numpy().copy()) for m in linear]
+
+    def _log_return(self, Xs: np.ndarray) -> np.ndarray:
+        """The network in eval mode (dropout off): ReLU between the linear layers."""
+        h = Xs
+        for weight, bias in self.layers_[:-1]:
+            h = np.maximum(h @ weight + bias, 0.0)
+        weight, bias = self.layers_[-1]
+        z = (h @ weight + bias)[:, 0].astype(np.float64)
+        return self.target_mean_ + self.target_std_ * z
 
     def predict_log_return(self, X: pd.DataFrame) -> np.ndarray:
-        Xs = self._scaled(X)
-        with torch.inference_mode():
-            z = self.estimator_(torch.from_numpy(Xs)).numpy().astype(np.float64)
-        return self.target_mean_ + self.target_std_ * z
+        return self._log_return(self._scaled(X))
 
     def direction_score(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_log_return(X)
 
     def _predict_scaled(self, X, Xs):
-        with torch.inference_mode():
-            z = self.estimator_(torch.from_numpy(Xs)).numpy().astype(np.float64)
-        return self._close(X) * np.exp(self.target_mean_ + self.target_std_ * z)
+        return self._close(X) * np.exp(self._log_return(Xs))
 
     def _calibrate(self, X, y):
         super()._calibrate(X, y)
@@ -233,9 +245,9 @@ class PricePredictor(CalibratedRegressor):
     def output_record(self, row: pd.Series) -> dict:
         return {"predicted_price": float(row["predicted_price"]), "confidence": float(row["confidence"])}
 
-    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        expected = self.predict_log_return(X)
-        return pd.DataFrame({"price_p_up": self.up_probability(expected), "expected_return": expected}, index=X.index)
+    def _ensemble_scaled(self, Xs):
+        expected = self._log_return(Xs)
+        return np.column_stack([self.up_probability(expected), expected])
 
     baseline_name = "no change (price in h candles = close now)"
 
@@ -274,6 +286,7 @@ class PricePredictor(CalibratedRegressor):
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         net.eval()
         self.estimator_ = net
+        self._keep_layers()
         self.target_mean_ = float(fitted["target_mean"])
         self.target_std_ = float(fitted["target_std"])
         self.residual_std_ = float(fitted["residual_std"])

@@ -6,10 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
-from blofin_assets.ml.models.forest import FlatForest
+from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees
 from blofin_assets.ml.models.tasks import CandleRegressor
-
-FEW_ROWS = 256  # up to this many rows the flat forest is faster than sklearn's per-tree loop
 
 
 class RiskScorer(CandleRegressor):
@@ -42,6 +40,8 @@ class RiskScorer(CandleRegressor):
     ----------
     estimator_ : sklearn.ensemble.RandomForestRegressor
         The fitted forest.
+    flat_ : FlatTrees
+        Its trees in flat arrays, for predictions of a few rows.
     """
 
     name = "risk_scorer"
@@ -106,12 +106,11 @@ class RiskScorer(CandleRegressor):
             random_state=self.random_state,
             n_jobs=self.n_jobs,
         ).fit(Xs, y)
+        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_])
 
     def _predict_scaled(self, X, Xs):
         if len(Xs) <= FEW_ROWS:
-            if getattr(self, "_flat", None) is None:
-                self._flat = FlatForest(self.estimator_)
-            return np.clip(self._flat.predict(Xs), 0.0, 100.0)
+            return np.clip(self.flat_.leaf_values(Xs).mean(axis=1), 0.0, 100.0)
         return np.clip(self.estimator_.predict(Xs), 0.0, 100.0)
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -120,5 +119,9 @@ class RiskScorer(CandleRegressor):
     def output_record(self, row: pd.Series) -> int:
         return int(round(float(row["risk"])))
 
-    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"risk": self.predict(X)}, index=X.index)
+    def _ensemble_scaled(self, Xs):
+        return self._predict_scaled(None, Xs)[:, None]
+
+    def _load_estimator(self, path, fitted):
+        super()._load_estimator(path, fitted)
+        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_])

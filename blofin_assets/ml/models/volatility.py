@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 
+from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees
 from blofin_assets.ml.models.regressor import CalibratedRegressor
 
 
@@ -39,6 +40,8 @@ class VolatilityRegressor(CalibratedRegressor):
     ----------
     estimator_ : GradientBoostingRegressor or HistGradientBoostingRegressor
         The fitted booster.
+    flat_ : FlatTrees
+        Its trees in flat arrays, for predictions of a few rows (start + scale * sum of leaves).
     """
 
     name = "volatility_regressor"
@@ -106,8 +109,20 @@ class VolatilityRegressor(CalibratedRegressor):
                 random_state=self.random_state,
             )
         self.estimator_.fit(Xs, y)
+        self._flatten()
+
+    def _flatten(self) -> None:
+        booster = self.estimator_
+        if isinstance(booster, HistGradientBoostingRegressor):
+            self.flat_ = FlatTrees.from_hist_gradient_boosting(booster._predictors)
+            self.flat_start_, self.flat_scale_ = float(np.ravel(booster._baseline_prediction)[0]), 1.0
+        else:  # leaf values before shrinkage, from the mean
+            self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in booster.estimators_[:, 0]])
+            self.flat_start_, self.flat_scale_ = float(np.ravel(booster.init_.constant_)[0]), booster.learning_rate
 
     def _predict_scaled(self, X, Xs):
+        if len(Xs) <= FEW_ROWS:
+            return np.maximum(self.flat_start_ + self.flat_scale_ * self.flat_.leaf_values(Xs).sum(axis=1), 0.0)
         return np.maximum(self.estimator_.predict(Xs), 0.0)
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -118,5 +133,9 @@ class VolatilityRegressor(CalibratedRegressor):
     def output_record(self, row: pd.Series) -> dict:
         return {"predicted_vol": float(row["predicted_vol"]), "confidence": float(row["confidence"])}
 
-    def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"predicted_vol": self.predict(X)}, index=X.index)
+    def _ensemble_scaled(self, Xs):
+        return self._predict_scaled(None, Xs)[:, None]
+
+    def _load_estimator(self, path, fitted):
+        super()._load_estimator(path, fitted)
+        self._flatten()
