@@ -49,11 +49,9 @@ ui: install instance
 serve: install instance
 	$(BIN)/blofin serve
 
+# Every benchmark, each target beside its figure, one JSON line last (benchmarks/__main__.py).
 bench: install
-	$(BIN)/python -m benchmarks.graph
-	$(BIN)/python -m benchmarks.predict
-	$(BIN)/python -m benchmarks.live
-	$(BIN)/python -m benchmarks.tuning
+	$(BIN)/python -m benchmarks
 
 # The monitoring loop on the embedded data: drift, the sensor, champion vs challenger.
 drift-demo: install

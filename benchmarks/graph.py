@@ -1,18 +1,18 @@
 """`make bench`, part one: the whole asset graph on synthetic data.
 
 1. At 5k, 50k and 100k candles (3 symbols): wall time, each asset's time and peak memory
-   (target: 100k in under 60 s).
+   (target: 100k in under 30 s, Dagster's own overhead included).
 2. At 20k candles, the project's configuration against the original pipeline's (every model
    on its exact estimator), same data, same code path: the ratio of wall times and each
-   model's held-out skill for both (target: at least 5x faster, skill no worse than the
+   model's held-out skill for both (target: at least 10x faster, skill no worse than the
    original's beyond two walk-forward standard deviations).
-3. At 1M candles (20 symbols x 50k): wall time and peak memory (targets: under 5 minutes,
-   under 4 GB).
+3. At 1M candles (20 symbols x 50k): wall time and peak memory (targets: under 150 s, under
+   3 GB); and at 5M (100 symbols x 50k): completes under 4 GB, its time reported.
 Each run is a fresh process, so its peak memory is its own. One JSON line with every figure
 comes last.
 
-    python -m benchmarks.graph                                  # all of it (about 15 minutes)
-    python -m benchmarks.graph --sizes 20000 --compare-at 0 --scale-candles 0
+    python -m benchmarks.graph                                  # all of it (about 25 minutes)
+    python -m benchmarks.graph --sizes 20000 --compare-at 0 --scale-candles 0 --large-candles 0
 """
 
 from __future__ import annotations
@@ -26,9 +26,14 @@ from pathlib import Path
 from benchmarks.measure import run_graph
 
 DEFAULT_SIZES = (5_000, 50_000, 100_000)
-TARGET_100K_SECONDS = 60.0
-TARGET_SPEEDUP = 5.0
-TARGET_SCALE_SECONDS, TARGET_SCALE_MB = 300.0, 4096.0
+TARGET_100K_SECONDS = 30.0
+TARGET_SPEEDUP = 10.0
+TARGET_SCALE_SECONDS, TARGET_SCALE_MB = 150.0, 3072.0
+TARGET_LARGE_MB = 4096.0
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
 
 
 def measured(size: int, symbols: int, original: bool = False) -> dict:
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-at", type=int, default=20_000, help="candles for the comparison (0: skip)")
     parser.add_argument("--scale-candles", type=int, default=1_000_000, help="candles for the scale run (0: skip)")
     parser.add_argument("--scale-symbols", type=int, default=20)
+    parser.add_argument("--large-candles", type=int, default=5_000_000, help="candles for the large run (0: skip)")
+    parser.add_argument("--large-symbols", type=int, default=100)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--original", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -104,13 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     report["target_100k_met"] = all(
         r["wall_seconds"] < TARGET_100K_SECONDS for r in report["results"] if r["total_candles"] <= 100_002
     )
+    if any(90_000 <= r["total_candles"] <= 100_002 for r in report["results"]):
+        print(f"  target: 100k candles under {TARGET_100K_SECONDS:g} s: {met(report['target_100k_met'])}")
     if args.compare_at:
         print(f"benchmark: {args.compare_at:,} candles, project configuration against the original ...", flush=True)
         ours, original = measured(args.compare_at, 3), measured(args.compare_at, 3, original=True)
         comparison = compare(ours, original)
         report["comparison"] = {**comparison, "project_run": ours, "original_run": original}
         print(f"  project {ours['wall_seconds']:.1f} s, original {original['wall_seconds']:.1f} s: "
-              f"{comparison['speedup']:.1f}x faster (target {TARGET_SPEEDUP:g}x)")
+              f"{comparison['speedup']:.1f}x faster (target {TARGET_SPEEDUP:g}x, skill no worse): {met(comparison['met'])}")
         print(f"    {'model':22s} {'metric':8s} {'project':>10s} {'original':>10s}  skill project / original (noise)")
         for name, row in comparison["models"].items():
             verdict = "" if row["no_worse"] else "  WORSE"
@@ -124,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
             "met": scale["wall_seconds"] < TARGET_SCALE_SECONDS and scale["peak_rss_mb"] < TARGET_SCALE_MB,
         }
         show(scale)
+        print(f"  target: under {TARGET_SCALE_SECONDS:g} s and {TARGET_SCALE_MB / 1024:g} GB: {met(report['scale']['met'])}")
+    if args.large_candles:
+        print(f"benchmark: {args.large_candles:,} candles over {args.large_symbols} symbols ...", flush=True)
+        large = measured(args.large_candles, args.large_symbols)
+        report["large"] = {**large, "met": large["success"] and large["peak_rss_mb"] < TARGET_LARGE_MB}
+        show(large)
+        print(f"  target: completes under {TARGET_LARGE_MB / 1024:g} GB: {met(report['large']['met'])}")
     print(json.dumps(report))
     return 0
 

@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         run = hourly.execute_in_process(instance=instance, resources=resources, run_config=next_hour, tags=tags)
         hourly_seconds = time.perf_counter() - start
         assert run.success
-        print(f"  hourly prediction run, {args.symbols} symbols: {hourly_seconds:.2f} s (target < {TARGET_HOURLY_SECONDS:g} s)")
+        verdict = "met" if hourly_seconds < TARGET_HOURLY_SECONDS else "NOT met"
+        print(f"  hourly prediction run, {args.symbols} symbols: {hourly_seconds:.2f} s (target < {TARGET_HOURLY_SECONDS:g} s): {verdict}")
 
         features = trained.output_for_node("features")
         app = create_app(ModelStore(f"{tmp}/models"), resources["candle_source"].source(), ResultsDB(f"sqlite:///{tmp}/results.db"))

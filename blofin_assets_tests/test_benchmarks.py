@@ -16,53 +16,35 @@ def last_json(stdout: str) -> dict:
 
 
 @pytest.mark.e2e
-def test_the_graph_benchmark_reports_time_and_memory_per_asset():
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.graph", "--sizes", "3000", "--compare-at", "0", "--scale-candles", "0"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
-    )
+def test_make_bench_reports_every_figure_beside_its_target():
+    """Every part on small sizes (`--quick`), in one run: each part's figures, the targets
+    beside them, and one JSON line with all of it last."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
-    (result,) = last_json(done.stdout)["results"]
+    report = last_json(done.stdout)
+
+    (result,) = report["graph"]["results"]
     assert result["success"] and result["total_candles"] == 3000
     assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 23
     assert result["peak_rss_mb"] > 0 and all(v > 0 for v in result["asset_peak_rss_mb"].values() if v is not None)
+
+    predict = report["predict"]
+    assert predict["calls"] == 1000 and 0 < predict["single_row_ms"]["p50"] <= predict["single_row_ms"]["p99"]
+    assert 0 < predict["single_frame_row_ms"]["p50"] <= predict["single_frame_row_ms"]["p99"]
+    assert predict["batch_rows_per_second"] > 0 and len(predict["member_p50_ms"]) == 5
+
+    assert report["live"]["symbols"] == 3 and report["live"]["hourly_run_seconds"] > 0
+    assert 0 < report["live"]["service_ms"]["p50"] <= report["live"]["service_ms"]["p99"]
+    assert set(report["tuning"]["seconds_per_trial"]) == {"direction_predictor"}
+
+    # the targets this run measured, each printed beside its figure with its verdict
+    figures = {row["figure"] for row in report["targets"]}
+    assert figures == {"one row, five models + stacking", "batch prediction", "hourly prediction run, 3 symbols"}
+    summary = done.stdout[done.stdout.index("targets:"):]
+    for row in report["targets"]:
+        line = next(line for line in summary.splitlines() if row["figure"] in line)
+        assert row["measured"] in line and row["target"] in line and ("NOT met" in line) == (not row["met"])
     assert "candles" in done.stdout and "MB" in done.stdout
-
-
-@pytest.mark.e2e
-def test_the_prediction_benchmark_reports_latency_and_throughput():
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.predict", "--calls", "1000", "--candles", "800"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    figures = last_json(done.stdout)
-    assert figures["calls"] == 1000 and 0 < figures["single_row_ms"]["p50"] <= figures["single_row_ms"]["p99"]
-    assert figures["batch_rows_per_second"] > 0 and len(figures["member_p50_ms"]) == 5
-
-
-@pytest.mark.e2e
-def test_the_live_benchmark_reports_the_hourly_run_and_the_service_latency():
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.live", "--symbols", "3", "--candles", "500", "--requests", "50"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    figures = last_json(done.stdout)
-    assert figures["symbols"] == 3 and figures["hourly_run_seconds"] > 0
-    assert 0 < figures["service_ms"]["p50"] <= figures["service_ms"]["p99"] and figures["requests"] == 50
-
-
-@pytest.mark.e2e
-def test_the_tuning_benchmark_reports_the_time_per_trial():
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tuning", "--trials", "2", "--candles", "800", "--models", "direction_predictor", "risk_scorer"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    figures = last_json(done.stdout)
-    assert set(figures["seconds_per_trial"]) == {"direction_predictor", "risk_scorer"}
-    assert all(seconds > 0 for seconds in figures["seconds_per_trial"].values())
 
 
 @pytest.mark.e2e

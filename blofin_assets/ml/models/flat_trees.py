@@ -61,9 +61,14 @@ class FlatTrees:
     def leaf_values(self, X: np.ndarray) -> np.ndarray:
         """Each row's leaf value in each tree: shape (rows, trees)."""
         X = np.asarray(X)
+        less = np.less if self.strict else np.less_equal
+        if len(X) == 1:  # live use: one row, one-dimensional steps
+            x, node = X[0], self.roots
+            for _ in range(self.depth):
+                node = np.where(less(x[self.feature[node]], self.threshold[node]), self.left[node], self.right[node])
+            return self.value[node][None, :]
         rows = np.arange(len(X))[:, None]
         node = np.broadcast_to(self.roots, (len(X), len(self.roots)))
-        less = np.less if self.strict else np.less_equal
         for _ in range(self.depth):
             go_left = less(X[rows, self.feature[node]], self.threshold[node])
             node = np.where(go_left, self.left[node], self.right[node])

@@ -1,0 +1,112 @@
+"""`make bench`: every benchmark in one run, then each target beside its figure and one JSON line
+with all of it.
+
+The parts (graph, predict, live, tuning) each run in their own process, as `python -m
+benchmarks.<part>` would, their output shown as it comes; their own JSON lines are gathered
+into the last line. Run it on an otherwise idle machine: figures taken beside other heavy
+work are meaningless.
+
+    python -m benchmarks            # everything (about 30 minutes on 2 cores)
+    python -m benchmarks --quick    # the same report on small sizes (a check that it runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks import graph, live, predict
+
+QUICK = {
+    "graph": ["--sizes", "3000", "--compare-at", "0", "--scale-candles", "0", "--large-candles", "0"],
+    "predict": ["--calls", "1000", "--candles", "800"],
+    "live": ["--symbols", "3", "--candles", "500", "--requests", "50"],
+    "tuning": ["--trials", "2", "--candles", "800", "--models", "direction_predictor"],
+}
+
+
+def run_part(part: str, args: list[str]) -> dict:
+    """``python -m benchmarks.<part> args``, its output passed through; its last line as JSON."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", f"benchmarks.{part}", *args],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    last = ""
+    for line in process.stdout:
+        if line.strip():
+            last = line
+            if not line.startswith("{"):
+                print(line, end="", flush=True)
+    if process.wait() != 0:
+        raise SystemExit(f"benchmarks.{part} failed (exit {process.returncode})")
+    return json.loads(last)
+
+
+def targets(report: dict) -> list[dict]:
+    """(figure, measured, target, met) for every target the parts measured."""
+    rows = []
+
+    def add(figure: str, value: str, target: str, ok: bool) -> None:
+        rows.append({"figure": figure, "measured": value, "target": target, "met": bool(ok)})
+
+    for result in report["graph"]["results"]:
+        if 90_000 <= result["total_candles"] <= 100_002:
+            seconds = result["wall_seconds"]
+            add("whole graph, 100k candles (3 symbols)", f"{seconds:.1f} s", f"< {graph.TARGET_100K_SECONDS:g} s", seconds < graph.TARGET_100K_SECONDS)
+    if "comparison" in report["graph"]:
+        comparison = report["graph"]["comparison"]
+        worse = [name for name, row in comparison["models"].items() if not row["no_worse"]]
+        add(
+            f"{comparison['candles']:,} candles against the original configuration",
+            f"{comparison['speedup']:.1f}x" + (f", worse: {', '.join(worse)}" if worse else ", every model's skill no worse"),
+            f">= {graph.TARGET_SPEEDUP:g}x, skill no worse",
+            comparison["met"],
+        )
+    if "scale" in report["graph"]:
+        scale = report["graph"]["scale"]
+        add(
+            f"whole graph, {scale['total_candles']:,} candles ({scale['symbols']} symbols)",
+            f"{scale['wall_seconds']:.0f} s, {scale['peak_rss_mb'] / 1024:.2f} GB",
+            f"< {graph.TARGET_SCALE_SECONDS:g} s, < {graph.TARGET_SCALE_MB / 1024:g} GB",
+            scale["met"],
+        )
+    if "large" in report["graph"]:
+        large = report["graph"]["large"]
+        add(
+            f"whole graph, {large['total_candles']:,} candles ({large['symbols']} symbols)",
+            f"{large['wall_seconds']:.0f} s, {large['peak_rss_mb'] / 1024:.2f} GB",
+            f"completes, < {graph.TARGET_LARGE_MB / 1024:g} GB",
+            large["met"],
+        )
+    one = report["predict"]["single_row_ms"]
+    add("one row, five models + stacking", f"p50 {one['p50']:.3f} ms, p99 {one['p99']:.3f} ms",
+        f"p50 < {predict.TARGET_P50_MS:g} ms, p99 < {predict.TARGET_P99_MS:g} ms", report["predict"]["single_row_met"])
+    rate = report["predict"]["batch_rows_per_second"]
+    add("batch prediction", f"{rate:,} rows/s", f"> {predict.TARGET_ROWS_PER_SECOND:,} rows/s", report["predict"]["batch_met"])
+    hourly = report["live"]
+    add(f"hourly prediction run, {hourly['symbols']} symbols", f"{hourly['hourly_run_seconds']:.2f} s",
+        f"< {live.TARGET_HOURLY_SECONDS:g} s", hourly["hourly_target_met"])
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes: checks that every part runs and reports")
+    args = parser.parse_args(argv)
+    report = {part: run_part(part, QUICK[part] if args.quick else []) for part in ("graph", "predict", "live", "tuning")}
+    report["targets"] = targets(report)
+    print("\ntargets:")
+    for row in report["targets"]:
+        print(f"  {row['figure']:48s} {row['measured']:44s} target {row['target']:28s} {graph.met(row['met'])}")
+    print("  make test from a fresh clone: measured by CI (bash .ci/run), not here; see README")
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
