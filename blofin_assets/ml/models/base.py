@@ -97,6 +97,10 @@ class CandleModel(BaseEstimator):
     direction_metric: ClassVar[str | None] = None
     shuffled_control: ClassVar[bool] = False
     runtime_params: ClassVar[tuple[str, ...]] = ("horizon", "n_jobs")
+    # Whether two fits may run at once in threads of one process (walk-forward folds): not
+    # where fitting draws from process-wide random state (torch's), which would make it
+    # depend on the other thread.
+    fits_in_threads: ClassVar[bool] = True
 
     @classmethod
     def parameter_docs(cls) -> dict[str, str]:

@@ -110,6 +110,8 @@ class PricePredictor(CalibratedRegressor):
     # many rows the scalable schedule trains with batches of 2048 for at most
     # `scalable_epochs`, and at most `scalable_sample_passes` rows seen in all (epochs x rows).
     default_exact_max_rows = 5_000
+    # torch.manual_seed and dropout use torch's process-wide generator
+    fits_in_threads = False
 
     parameter_bounds = {"hidden_sizes": {"min_length": 1}, "dropout": {"ge": 0.0, "lt": 1.0}, "epochs": {"ge": 1}, "learning_rate": {"gt": 0.0}, "batch_size": {"ge": 1}, "scalable_epochs": {"ge": 1}, "scalable_batch_size": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
 
