@@ -1,7 +1,8 @@
 import numpy as np
+import pandas as pd
 import pytest
 
-from blofin_assets.ml.ensemble import all_member_outputs, is_member, stacking_features
+from blofin_assets.ml.ensemble import EnsemblePredictor, all_member_outputs, is_member, stacking_features
 from blofin_assets.ml.models import MODEL_CLASSES, model_names
 from blofin_assets_tests.conftest import store_all_models
 
@@ -25,3 +26,24 @@ def test_members_map_to_the_common_scale(members, small_table):
 def test_stacking_learns_from_each_members_declared_columns(members):
     assert all(is_member(cls) for cls in MODEL_CLASSES.values())
     assert stacking_features(members) == ["p_up", "risk", "price_p_up", "p_decelerating", "p_accelerating", "predicted_vol"]
+
+
+@pytest.mark.parametrize("ensemble_type", ["weighted_avg", "voting", "stacking"])
+def test_a_row_of_numbers_gets_the_signal_its_feature_frame_gets(members, small_table, ensemble_type):
+    table, _ = small_table
+    train, test = table[table["split"] == "train"], table[table["split"] == "test"]
+    ensemble = EnsemblePredictor(ensemble_type)
+    for model in members:
+        ensemble.add_model(model, 0.5)
+    if ensemble_type == "stacking":
+        ensemble.fit_meta(all_member_outputs(members, train), train["target_direction"])
+    whole = ensemble.predict(test)
+    # by hand from the members' frame outputs: the array path changes nothing (but the order
+    # of a dot product's sums with the memory layout)
+    pd.testing.assert_frame_equal(whole, ensemble.combine(all_member_outputs(members, test)), rtol=1e-12)
+    matrix = test[ensemble.feature_columns].to_numpy()
+    one_by_one = [ensemble.predict_matrix(matrix[i : i + 1]) for i in range(0, len(matrix), 37)]
+    np.testing.assert_allclose([s["p_up"][0] for s in one_by_one], whole["p_up"].to_numpy()[::37], rtol=1e-6)
+    assert [s["direction"][0] for s in one_by_one] == list(whole["direction"].to_numpy()[::37])
+    with pytest.raises(ValueError, match="expected rows of"):
+        ensemble.predict_matrix(matrix[:, :-1])
