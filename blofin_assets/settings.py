@@ -125,3 +125,18 @@ def load_env_file(folder: str | Path = ".") -> None:
     for key, value in dotenv_values(Path(folder) / ".env").items():
         if value is not None:
             os.environ.setdefault(key, value)
+
+
+def share_cores() -> None:
+    """Let OpenMP threads sleep while they wait (OMP_WAIT_POLICY=PASSIVE), unless the
+    environment says otherwise. Runs when the package is imported, before XGBoost,
+    scikit-learn or torch load their OpenMP runtime.
+
+    libgomp's waiting threads spin first; when two busy processes share the cores (a sensor's
+    run beside the daily one, Celery workers on one machine, the two test workers) their
+    threads spin through each other's time slices. Measured on 2 cores, 8 XGBoost tuning
+    trials: 3.3 s alone, over 10 minutes with a second such process beside it; with waiting
+    threads asleep 4.7 s alone and 4.6 s each side by side. The whole graph alone at 9k
+    candles: 19 s spinning, 21 s asleep. Ten percent alone against a tenfold collapse.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

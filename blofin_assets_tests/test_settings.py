@@ -1,5 +1,8 @@
 """Where things live: environment variables, with project-local defaults."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from blofin_assets import settings
@@ -23,3 +26,17 @@ def test_database_urls_print_without_their_password():
     assert settings.masked("postgresql+psycopg://blofin:s3cret@db.example:5432/results") == "postgresql+psycopg://blofin:***@db.example:5432/results"
     assert settings.masked("sqlite:////tmp/results.db") == "sqlite:////tmp/results.db"
     assert "s3cret" not in settings.masked("not a url://blofin:s3cret@host")
+
+
+def test_openmp_threads_wait_asleep_unless_the_environment_says_otherwise():
+    """In a fresh process: the package sets the policy before a model library loads OpenMP
+    (libgomp reads it once, at load), and a value already set is kept."""
+    probe = "import os, sys, blofin_assets; import xgboost; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "PASSIVE"
+    done = subprocess.run([sys.executable, "-c", probe], env={**env, "OMP_WAIT_POLICY": "ACTIVE"}, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "ACTIVE"
+    # the package itself loads no OpenMP runtime, so its setting comes first
+    first = "import sys, blofin_assets; print([m for m in ('sklearn', 'xgboost', 'torch') if m in sys.modules])"
+    assert subprocess.run([sys.executable, "-c", first], env=env, capture_output=True, text=True, check=True).stdout.strip() == "[]"
