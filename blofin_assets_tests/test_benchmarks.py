@@ -50,7 +50,7 @@ def test_make_bench_reports_every_figure_beside_its_target():
 @pytest.mark.e2e
 def test_the_comparison_with_the_original_configuration_reports_both():
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.graph", "--sizes", "--compare-at", "2000", "--scale-candles", "0"],
+        [sys.executable, "-m", "benchmarks.graph", "--sizes", "--compare-at", "2000", "--scale-candles", "0", "--large-candles", "0"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -75,13 +75,13 @@ def test_the_comparison_judges_skill_against_two_walk_forward_deviations():
 
     ours = _run(10.0, {"risk_scorer": (0.10, 0.01), "price_predictor": (0.00, 0.02)})
     # risk: 0.10 against 0.11, within 2 x 0.01; price: 0.00 against 0.05, beyond 2 x 0.02.
-    original = _run(60.0, {"risk_scorer": (0.11, 0.005), "price_predictor": (0.05, 0.01)})
+    original = _run(110.0, {"risk_scorer": (0.11, 0.005), "price_predictor": (0.05, 0.01)})
     result = compare(ours, original)
-    assert result["speedup"] == 6.0
+    assert result["speedup"] == 11.0
     assert result["models"]["risk_scorer"]["no_worse"] is True
     assert result["models"]["price_predictor"]["no_worse"] is False
     assert result["met"] is False  # fast enough, but one model is worse
 
-    better = compare(ours, _run(60.0, {"risk_scorer": (0.11, 0.005), "price_predictor": (0.01, 0.01)}))
+    better = compare(ours, _run(110.0, {"risk_scorer": (0.11, 0.005), "price_predictor": (0.01, 0.01)}))
     assert better["met"] is True
-    assert compare(ours, _run(40.0, {"risk_scorer": (0.0, 0.0), "price_predictor": (0.0, 0.0)}))["met"] is False  # 4x
+    assert compare(ours, _run(90.0, {"risk_scorer": (0.0, 0.0), "price_predictor": (0.0, 0.0)}))["met"] is False  # 9x
