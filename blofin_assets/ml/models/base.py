@@ -27,9 +27,10 @@ class CandleModel(BaseEstimator):
 
     A model is a subclass of ``tasks.CandleClassifier`` or ``tasks.CandleRegressor`` that sets
     the class attributes below and implements ``_fit_scaled``, ``_predict_scaled``,
-    ``predict_outputs`` and, for an ensemble member, ``_ensemble_scaled``; the rest of the pipeline (assets, validation, monitoring, the ensemble,
-    the API) reads everything model-specific from them. Hyperparameters are the ``__init__``
-    parameters, documented in a numpydoc ``Parameters`` section, which the UI's launchpad shows.
+    ``predict_outputs`` and, for an ensemble member, ``_ensemble_scaled``; the rest of the
+    pipeline (assets, validation, monitoring, the ensemble, the API) reads everything
+    model-specific from them. Hyperparameters are the ``__init__`` parameters, documented in a
+    numpydoc ``Parameters`` section, which the UI's launchpad shows.
 
     Attributes
     ----------
