@@ -212,7 +212,8 @@ class CandleModel(BaseEstimator):
 
     def ensemble_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
         """The model's contribution to the ensemble (``ensemble_columns``), per row."""
-        return pd.DataFrame(self.ensemble_array(self._matrix(X)), columns=list(self.ensemble_columns), index=X.index)
+        outputs = self._ensemble_scaled(self._scaled(X))  # _matrix has checked the values
+        return pd.DataFrame(outputs, columns=list(self.ensemble_columns), index=X.index)
 
     def ensemble_array(self, matrix: np.ndarray) -> np.ndarray:
         """``ensemble_outputs`` for rows of the raw feature matrix (columns in ``_features()``
