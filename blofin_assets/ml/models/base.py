@@ -227,6 +227,14 @@ class CandleModel(BaseEstimator):
             raise NotImplementedError(f"{self.name} declares ensemble_columns but no _ensemble_scaled")
         return np.empty((len(Xs), 0))
 
+    def row_losses(self, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+        """Each row's loss (set by the task bases): its mean is ``loss``."""
+        raise NotImplementedError
+
+    def loss(self, X: pd.DataFrame, y: np.ndarray) -> float:
+        """Mean loss on the rows: log loss for classifiers, MAE for regressors."""
+        return float(np.mean(self.row_losses(X, y)))
+
     def direction_score(self, X: pd.DataFrame) -> np.ndarray | None:
         """A score that should rank with the coming return (for the IC), or None if the model
         predicts no direction."""

@@ -9,7 +9,6 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.metrics import log_loss, mean_absolute_error
 
 from blofin_assets.ml.metrics import (
     accuracy_difference_se,
@@ -55,10 +54,11 @@ class CandleClassifier(ClassifierMixin, CandleModel):
         miss = 1.0 - baseline.mean()
         return (right - baseline) / miss if miss > 0 else np.zeros(len(y))
 
-    def loss(self, X: pd.DataFrame, y: np.ndarray) -> float:
-        """Log loss of the predicted probabilities (for permutation importance)."""
-        proba = self.predict_proba(X)
-        return float(log_loss(y, np.clip(proba, 1e-9, 1.0), labels=np.arange(proba.shape[1])))
+    def row_losses(self, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+        """Each row's log loss, -ln P(true class) with P clipped at 1e-9 (permutation
+        importance: their mean over rows is ``loss``)."""
+        proba = np.clip(self.predict_proba(X), 1e-9, 1.0)
+        return -np.log(proba[np.arange(len(proba)), np.asarray(y, dtype=np.int64)])
 
     def class_balance(self, y) -> dict[str, int] | None:
         return {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True))}
@@ -118,8 +118,9 @@ class CandleRegressor(RegressorMixin, CandleModel):
         gains = baseline_error - np.abs(np.asarray(predicted, dtype=np.float64) - y)
         return gains / scale if scale > 0 else np.zeros(len(y))
 
-    def loss(self, X: pd.DataFrame, y: np.ndarray) -> float:
-        return float(mean_absolute_error(y, self.predict(X)))
+    def row_losses(self, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+        """Each row's absolute error (permutation importance: their mean is the MAE)."""
+        return np.abs(self.predict(X) - np.asarray(y, dtype=np.float64))
 
     def class_balance(self, y) -> dict[str, int] | None:
         return None

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from blofin_assets.ml.importance import permutation_importance
+from blofin_assets.ml.training import train_model
+
+
+def one_call_per_copy(model, X, y, repeats=2, seed=0):
+    """The definition, computed the slow way: the loss of each shuffled copy on its own."""
+    rng = np.random.default_rng(seed)
+    X = X.reset_index(drop=True)
+    base = model.loss(X, y)
+    out = {}
+    for feature in model.feature_names_in_:
+        increases = []
+        for _ in range(repeats):
+            shuffled = X.copy()
+            shuffled[feature] = rng.permutation(X[feature].to_numpy())
+            increases.append(model.loss(shuffled, y) - base)
+        out[feature] = float(np.mean(increases))
+    return out
+
+
+@pytest.mark.parametrize("name", ["direction_predictor", "momentum_classifier", "risk_scorer", "price_predictor"])
+def test_one_stacked_prediction_gives_each_copys_own_loss(small_table, name):
+    table, targets = small_table
+    model = train_model(name, table, targets.horizon).model
+    test = table[table["split"] == "test"].iloc[:300]
+    y = test[model.target].to_numpy()
+    stacked = permutation_importance(model, test, y, max_rows=300)
+    assert list(stacked) == list(model.feature_names_in_)
+    expected = one_call_per_copy(model, test, y)
+    # float32 models may round a row differently in a larger batch: tolerance, not equality
+    assert stacked == pytest.approx(expected, rel=1e-5, abs=1e-9)
+
+
+def test_the_feature_that_carries_the_target_ranks_first(small_table):
+    table, targets = small_table
+    table = table.assign(rsi_14=table["target_risk"])  # plant the answer in one feature
+    model = train_model("risk_scorer", table, targets.horizon).model
+    test = table[table["split"] == "test"]
+    importance = permutation_importance(model, test, test["target_risk"].to_numpy())
+    assert max(importance, key=importance.get) == "rsi_14"
+    assert importance["rsi_14"] > 5 * max(v for k, v in importance.items() if k != "rsi_14")
