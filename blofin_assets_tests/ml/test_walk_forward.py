@@ -70,10 +70,12 @@ def test_out_of_fold_outputs_cover_each_test_block_once(small_table):
     assert (oof.groupby("symbol")["timestamp"].min() > first).all()
 
 
-@pytest.mark.parametrize("name", ["volatility_regressor", "momentum_classifier"])
-def test_folds_fitted_side_by_side_give_what_folds_fitted_one_by_one(small_table, name):
+@pytest.mark.parametrize(
+    "name, params", [("volatility_regressor", {}), ("momentum_classifier", {}), ("price_predictor", {"epochs": 5})]
+)
+def test_folds_fitted_side_by_side_give_what_folds_fitted_one_by_one(small_table, name, params):
     table, targets = small_table
-    one = walk_forward_evaluation(name, {}, table, targets.horizon, n_folds=3, workers=1)
-    two = walk_forward_evaluation(name, {}, table, targets.horizon, n_folds=3, workers=2)
+    one = walk_forward_evaluation(name, params, table, targets.horizon, n_folds=3, workers=1)
+    two = walk_forward_evaluation(name, params, table, targets.horizon, n_folds=3, workers=2)
     assert one.report == two.report
     assert one.oof.equals(two.oof)

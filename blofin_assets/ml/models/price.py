@@ -8,6 +8,7 @@ row's close. Runs on CUDA when it is there, on the CPU otherwise.
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 import pandas as pd
@@ -22,17 +23,51 @@ from blofin_assets.ml.models.regressor import CalibratedRegressor
 log = logging.getLogger(__name__)
 
 
-class MLP(nn.Module):
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from its own generator, not torch's process-wide one: two
+    networks then train side by side in threads and each gets the same masks as alone."""
 
-    def __init__(self, n_inputs: int, hidden_sizes=(128, 64, 32), dropout: float = 0.2):
+    def __init__(self, p: float, generator: torch.Generator | None = None):
+        super().__init__()
+        self.p, self.generator = p, generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
+        return x * keep / (1.0 - self.p)
+
+
+class MLP(nn.Module):
+    """ReLU layers with dropout. ``init_generator`` seeds the weights (torch's own scheme:
+    Kaiming-uniform weights, biases uniform in +-1/sqrt(fan_in)); ``dropout_generator`` the
+    dropout masks. Without them (loading saved weights) nothing is drawn that matters."""
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden_sizes=(128, 64, 32),
+        dropout: float = 0.2,
+        init_generator: torch.Generator | None = None,
+        dropout_generator: torch.Generator | None = None,
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         width = n_inputs
         for size in hidden_sizes:
-            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+            layers += [self._linear(width, size, init_generator), nn.ReLU(), SeededDropout(dropout, dropout_generator)]
             width = size
-        layers.append(nn.Linear(width, 1))
+        layers.append(self._linear(width, 1, init_generator))
         self.net = nn.Sequential(*layers)
+
+    @staticmethod
+    def _linear(n_in: int, n_out: int, generator: torch.Generator | None) -> nn.Linear:
+        layer = nn.utils.skip_init(nn.Linear, n_in, n_out)
+        with torch.no_grad():
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+            bound = 1.0 / math.sqrt(n_in)
+            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+        return layer
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)
@@ -110,8 +145,6 @@ class PricePredictor(CalibratedRegressor):
     # many rows the scalable schedule trains with batches of 2048 for at most
     # `scalable_epochs`, and at most `scalable_sample_passes` rows seen in all (epochs x rows).
     default_exact_max_rows = 5_000
-    # torch.manual_seed and dropout use torch's process-wide generator
-    fits_in_threads = False
 
     parameter_bounds = {"hidden_sizes": {"min_length": 1}, "dropout": {"ge": 0.0, "lt": 1.0}, "epochs": {"ge": 1}, "learning_rate": {"gt": 0.0}, "batch_size": {"ge": 1}, "scalable_epochs": {"ge": 1}, "scalable_batch_size": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
 
@@ -179,8 +212,15 @@ class PricePredictor(CalibratedRegressor):
         batch = self.scalable_batch_size if scalable else self.batch_size
         self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, {epochs} epochs, batch {batch}"
         device = pick_device(self.device)
-        torch.manual_seed(self.random_state)
-        net = MLP(Xs.shape[1], tuple(self.hidden_sizes), self.dropout).to(device)
+        # Private generators for the weights, the dropout masks and the batch order: a fit
+        # draws nothing from torch's process-wide state, so folds can train side by side.
+        net = MLP(
+            Xs.shape[1],
+            tuple(self.hidden_sizes),
+            self.dropout,
+            init_generator=torch.Generator().manual_seed(self.random_state),
+            dropout_generator=torch.Generator(device=device).manual_seed(self.random_state + 1),
+        ).to(device)
         optimizer = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
         inputs = torch.from_numpy(Xs).to(device)
         targets = torch.from_numpy(z).to(device)
