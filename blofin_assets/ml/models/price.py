@@ -19,6 +19,7 @@ from torch import nn
 
 from blofin_assets.ml.metrics import compare_regression, directional_accuracy
 from blofin_assets.ml.models.regressor import CalibratedRegressor
+from blofin_assets.ml.splits import calibration_split
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class PricePredictor(CalibratedRegressor):
     dropout : float
         Dropout rate after each hidden layer.
     epochs : int
-        Passes over the training rows (exact schedule).
+        Most passes over the training rows (exact schedule).
     learning_rate : float
         Adam's learning rate.
     batch_size : int
@@ -110,6 +111,13 @@ class PricePredictor(CalibratedRegressor):
         Candles ahead; the purge gap before the calibration rows.
     calibration_fraction : float
         Newest share of each symbol's training rows that calibrates the confidence.
+    patience : int
+        Early stopping: training ends after this many passes without a lower error on the
+        stopping rows, and the weights of the best pass are kept; 0 trains every pass on all
+        rows (no stopping rows).
+    stopping_fraction : float
+        Newest share of each symbol's fitting rows (after a purge gap) held out to decide when
+        to stop.
     random_state : int
         Seed of the weights and the batch order.
     device : str
@@ -128,6 +136,10 @@ class PricePredictor(CalibratedRegressor):
         Scale of the training log returns.
     residual_std_ : float
         Spread of realized around predicted log returns on the calibration rows.
+    stopping_curve_ : list of float
+        Mean squared error (standardized log returns) on the stopping rows after each pass.
+    best_epoch_ : int
+        The pass whose weights were kept.
     """
 
     name = "price_predictor"
@@ -144,9 +156,11 @@ class PricePredictor(CalibratedRegressor):
     # 50 epochs of batch 256 is 15k optimizer steps at 80k rows (~50 s on 2 cores). Above this
     # many rows the scalable schedule trains with batches of 2048 for at most
     # `scalable_epochs`, and at most `scalable_sample_passes` rows seen in all (epochs x rows).
+    # Either way early stopping usually ends it sooner: on the default data the error on the
+    # stopping rows is lowest after 2 passes and 20% higher after 30 (the network learns noise).
     default_exact_max_rows = 5_000
 
-    parameter_bounds = {"hidden_sizes": {"min_length": 1}, "dropout": {"ge": 0.0, "lt": 1.0}, "epochs": {"ge": 1}, "learning_rate": {"gt": 0.0}, "batch_size": {"ge": 1}, "scalable_epochs": {"ge": 1}, "scalable_batch_size": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
+    parameter_bounds = {"hidden_sizes": {"min_length": 1}, "dropout": {"ge": 0.0, "lt": 1.0}, "epochs": {"ge": 1}, "learning_rate": {"gt": 0.0}, "batch_size": {"ge": 1}, "scalable_epochs": {"ge": 1}, "scalable_batch_size": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}, "patience": {"ge": 0}, "stopping_fraction": {"gt": 0.0, "lt": 1.0}}
 
     def __init__(
         self,
@@ -162,6 +176,8 @@ class PricePredictor(CalibratedRegressor):
         exact_max_rows: int | None = None,
         horizon: int = 5,
         calibration_fraction: float = 0.1,
+        patience: int = 3,
+        stopping_fraction: float = 0.1,
         random_state: int = 0,
         device: str = "auto",
         features: tuple[str, ...] | None = None,
@@ -178,6 +194,8 @@ class PricePredictor(CalibratedRegressor):
         self.exact_max_rows = exact_max_rows
         self.horizon = horizon
         self.calibration_fraction = calibration_fraction
+        self.patience = patience
+        self.stopping_fraction = stopping_fraction
         self.random_state = random_state
         self.device = device
         self.features = features
@@ -198,19 +216,31 @@ class PricePredictor(CalibratedRegressor):
             raise ValueError("price_predictor: X needs the 'close' column to turn returns into prices")
         return X["close"].to_numpy(dtype=np.float64)
 
+    def _stopping_rows(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """(rows to learn from, rows that decide when to stop or None): the newest
+        ``stopping_fraction`` of each symbol's rows stop, after a purge gap; none without
+        early stopping or where too few rows are left to judge by."""
+        if self.patience == 0:
+            return np.ones(len(X), dtype=bool), None
+        learn, stop = calibration_split(X, horizon=self.horizon, fraction=self.stopping_fraction)
+        if learn.sum() < 2 or stop.sum() < 2:
+            return np.ones(len(X), dtype=bool), None
+        return learn, stop
+
     def _fit_scaled(self, X, Xs, y):
+        learn, stop = self._stopping_rows(X)
         log_return = np.log(np.asarray(y, dtype=np.float64) / self._close(X))
-        self.target_mean_ = float(log_return.mean())
-        self.target_std_ = float(log_return.std()) or 1.0
+        self.target_mean_ = float(log_return[learn].mean())
+        self.target_std_ = float(log_return[learn].std()) or 1.0
         z = ((log_return - self.target_mean_) / self.target_std_).astype(np.float32)
 
-        scalable = self._use_scalable(len(Xs))
+        n = int(learn.sum())
+        scalable = self._use_scalable(n)
         if scalable:
-            epochs = max(1, min(self.scalable_epochs, self.scalable_sample_passes // len(Xs)))
+            epochs = max(1, min(self.scalable_epochs, self.scalable_sample_passes // n))
         else:
             epochs = self.epochs
         batch = self.scalable_batch_size if scalable else self.batch_size
-        self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, {epochs} epochs, batch {batch}"
         device = pick_device(self.device)
         # Private generators for the weights, the dropout masks and the batch order: a fit
         # draws nothing from torch's process-wide state, so folds can train side by side.
@@ -222,12 +252,15 @@ class PricePredictor(CalibratedRegressor):
             dropout_generator=torch.Generator(device=device).manual_seed(self.random_state + 1),
         ).to(device)
         optimizer = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
-        inputs = torch.from_numpy(Xs).to(device)
-        targets = torch.from_numpy(z).to(device)
+        inputs = torch.from_numpy(Xs[learn]).to(device)
+        targets = torch.from_numpy(z[learn]).to(device)
+        if stop is not None:
+            stop_inputs, stop_targets = torch.from_numpy(Xs[stop]).to(device), torch.from_numpy(z[stop]).to(device)
         generator = torch.Generator().manual_seed(self.random_state)
-        n = len(inputs)
-        net.train()
+        self.stopping_curve_, self.best_epoch_ = [], epochs
+        best_state, since_best = None, 0
         for epoch in range(epochs):
+            net.train()
             order = torch.randperm(n, generator=generator).to(device)
             total = 0.0
             for start in range(0, n, batch):
@@ -237,8 +270,30 @@ class PricePredictor(CalibratedRegressor):
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * len(idx)
-            if epoch == 0 or (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
-                log.info("price_predictor epoch %d/%d: train MSE %.4f", epoch + 1, epochs, total / n)
+            progress = f"price_predictor epoch {epoch + 1}/{epochs}: train MSE {total / n:.4f}"
+            if stop is not None:
+                net.eval()
+                with torch.no_grad():
+                    stop_loss = float(nn.functional.mse_loss(net(stop_inputs), stop_targets))
+                self.stopping_curve_.append(stop_loss)
+                progress += f", stopping rows MSE {stop_loss:.4f}"
+                if stop_loss < min(self.stopping_curve_[:-1], default=np.inf):
+                    best_state = [p.detach().clone() for p in net.parameters()]
+                    self.best_epoch_, since_best = epoch + 1, 0
+                else:
+                    since_best += 1
+            log.info("%s", progress)
+            if stop is not None and since_best >= self.patience:
+                log.info("price_predictor: no better on the stopping rows for %d epochs; keeping epoch %d", self.patience, self.best_epoch_)
+                break
+        if best_state is not None:
+            with torch.no_grad():
+                for param, best in zip(net.parameters(), best_state):
+                    param.copy_(best)
+        trained = len(self.stopping_curve_) if stop is not None else epochs
+        self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, batch {batch}, " + (
+            f"{trained} of at most {epochs} epochs, kept epoch {self.best_epoch_}" if stop is not None else f"{epochs} epochs"
+        )
         net.eval()
         self.estimator_ = net.cpu()
         self._keep_layers()
@@ -318,6 +373,8 @@ class PricePredictor(CalibratedRegressor):
             "target_mean": self.target_mean_,
             "target_std": self.target_std_,
             "residual_std": self.residual_std_,
+            "best_epoch": self.best_epoch_,
+            "stopping_curve": self.stopping_curve_,
         }
 
     def _save_estimator(self, path):
@@ -332,4 +389,6 @@ class PricePredictor(CalibratedRegressor):
         self.target_mean_ = float(fitted["target_mean"])
         self.target_std_ = float(fitted["target_std"])
         self.residual_std_ = float(fitted["residual_std"])
+        self.best_epoch_ = fitted.get("best_epoch")  # absent in models saved before early stopping
+        self.stopping_curve_ = fitted.get("stopping_curve", [])
 

@@ -45,3 +45,30 @@ def test_dropout_is_on_in_training_and_off_in_prediction():
     assert set(kept.unique().tolist()) == {0.0, 2.0}  # dropped, or scaled by 1 / (1 - p)
     assert abs(float((kept == 0).float().mean()) - 0.5) < 0.03
     assert torch.equal(layer.eval()(x), x)
+
+
+def test_on_noise_training_stops_soon_after_the_best_epoch_and_keeps_its_weights(small_table):
+    model, test = fit("price_predictor", small_table[0], epochs=40)
+    curve = model.stopping_curve_
+    assert model.best_epoch_ == int(np.argmin(curve)) + 1
+    assert len(curve) == model.best_epoch_ + model.patience < 40  # stopped, patience epochs after the best
+    assert f"{len(curve)} of at most 40 epochs, kept epoch {model.best_epoch_}" in model.estimator_used_
+    # the kept weights are the best epoch's: a run capped at that epoch ends with the same ones
+    capped, _ = fit("price_predictor", small_table[0], epochs=model.best_epoch_)
+    np.testing.assert_array_equal(model.predict(test), capped.predict(test))
+
+
+def test_a_learnable_target_trains_on_while_the_error_falls(small_table):
+    table = small_table[0].copy()
+    # the next price a fixed function of two features: something a network can learn
+    table["target_price"] = table["close"] * np.exp(0.01 * np.tanh(table["returns"] * 50 + table["rsi_14"] / 50 - 1))
+    model, _ = fit("price_predictor", table, epochs=40)
+    noise, _ = fit("price_predictor", small_table[0], epochs=40)
+    assert model.best_epoch_ > noise.best_epoch_ + 5
+    assert min(model.stopping_curve_) < 0.5 * model.stopping_curve_[0]
+
+
+def test_patience_0_trains_every_epoch_on_every_row(small_table):
+    model, _ = fit("price_predictor", small_table[0], epochs=4, patience=0)
+    assert model.stopping_curve_ == []
+    assert model.estimator_used_.endswith(", 4 epochs")
