@@ -23,6 +23,8 @@ sensor's interval when the definitions load: Dagster fixes both there).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 from pathlib import Path
 
@@ -140,3 +142,23 @@ def share_cores() -> None:
     candles: 19 s spinning, 21 s asleep. Ten percent alone against a tenfold collapse.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter for the most malloc arenas
+
+
+def limit_malloc_arenas() -> bool:
+    """At most one glibc malloc arena per core, unless MALLOC_ARENA_MAX is set (glibc then read
+    it itself); returns whether the limit was set (not on other C libraries).
+
+    glibc gives each new thread its own arena, up to 8 per core, and memory freed in one stays
+    there: the threads of parallel folds, joblib, XGBoost and torch each left freed matrices
+    in their own. Measured at 1M candles (20 symbols) on 2 cores: peak 3.32 GB with glibc's
+    default, 2.95 GB with 2 arenas, and no slower (160 s, 152 s)."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, max(1, os.cpu_count() or 1)))

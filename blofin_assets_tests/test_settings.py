@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from blofin_assets import settings
 
 
@@ -40,3 +42,34 @@ def test_openmp_threads_wait_asleep_unless_the_environment_says_otherwise():
     # the package itself loads no OpenMP runtime, so its setting comes first
     first = "import sys, blofin_assets; print([m for m in ('sklearn', 'xgboost', 'torch') if m in sys.modules])"
     assert subprocess.run([sys.executable, "-c", first], env=env, capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+ARENAS_PROBE = """
+import ctypes, threading, blofin_assets
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_void_p]
+start = threading.Barrier(8)
+def work():
+    start.wait()  # all eight alive at once, each asking malloc for memory
+    blocks = [libc.malloc(4096) for _ in range(100)]
+    start.wait()
+    for b in blocks:
+        libc.free(b)
+threads = [threading.Thread(target=work) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+libc.malloc_stats()  # one 'Arena N:' block per arena, on stderr
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_malloc_keeps_one_arena_per_core_unless_the_environment_says_otherwise():
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+
+    def arenas(extra: dict) -> int:
+        done = subprocess.run([sys.executable, "-c", ARENAS_PROBE], env={**env, **extra}, capture_output=True, text=True, check=True)
+        return sum(line.startswith("Arena ") for line in done.stderr.splitlines())
+
+    cores = os.cpu_count()
+    assert arenas({}) <= cores
+    assert arenas({"MALLOC_ARENA_MAX": str(cores + 6)}) > cores  # glibc's own, one per new thread
