@@ -22,6 +22,8 @@ class RiskScorer(CandleRegressor):
         Depth limit of each tree.
     min_samples_leaf : int
         Fewest training rows in a leaf.
+    max_features : float
+        Share of the features each split chooses from (1.0: all, plain bagging).
     estimator : str
         ``auto``: the exact forest up to ``exact_max_rows`` training rows, the scalable one
         above; or force ``exact`` / ``scalable``.
@@ -58,14 +60,19 @@ class RiskScorer(CandleRegressor):
     # at 80k rows: 31 s with full bootstraps, 2.3 s with 5,000-row ones, held-out MAE equal
     # to 0.1%; make bench compares 2,500-row ones with the full forest at 20k candles.
     default_exact_max_rows = 5_000
+    # Each split looks at a third of the features (Breiman's choice for regression forests,
+    # and R randomForest's): trees less alike, 2.4x faster to grow. Measured against all
+    # features over walk-forward folds of the default data, three seeds: skill 0.088 / 0.143 /
+    # 0.063 with all, 0.098 / 0.155 / 0.067 with a third; held-out skill within 0.003 either way.
 
-    parameter_bounds = {"n_estimators": {"ge": 1}, "max_depth": {"ge": 1}, "min_samples_leaf": {"ge": 1}, "scalable_samples": {"ge": 1}, "n_jobs": {"ge": 1}}
+    parameter_bounds = {"n_estimators": {"ge": 1}, "max_depth": {"ge": 1}, "min_samples_leaf": {"ge": 1}, "max_features": {"gt": 0.0, "le": 1.0}, "scalable_samples": {"ge": 1}, "n_jobs": {"ge": 1}}
 
     def __init__(
         self,
         n_estimators: int = 100,
         max_depth: int = 10,
         min_samples_leaf: int = 1,
+        max_features: float = 1 / 3,
         estimator: str = "auto",
         exact_max_rows: int | None = None,
         scalable_samples: int = 2_500,
@@ -76,6 +83,7 @@ class RiskScorer(CandleRegressor):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
         self.estimator = estimator
         self.exact_max_rows = exact_max_rows
         self.scalable_samples = scalable_samples
@@ -89,6 +97,7 @@ class RiskScorer(CandleRegressor):
             "n_estimators": trial.suggest_int("n_estimators", 50, 200, step=25),
             "max_depth": trial.suggest_int("max_depth", 4, 16),
             "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 50, log=True),
+            "max_features": trial.suggest_float("max_features", 0.2, 1.0),
         }
 
     def _fit_scaled(self, X, Xs, y):
@@ -102,6 +111,7 @@ class RiskScorer(CandleRegressor):
             n_estimators=self.n_estimators,
             max_depth=self.max_depth,
             min_samples_leaf=self.min_samples_leaf,
+            max_features=self.max_features,
             max_samples=max_samples,
             random_state=self.random_state,
             n_jobs=self.n_jobs,
