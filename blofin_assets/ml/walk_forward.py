@@ -65,8 +65,9 @@ def walk_forward_evaluation(
 
     # The folds are independent: fitted two at a time where the model allows it (its fit
     # releases the GIL and keeps no process-wide state), then scored in order.
-    # Default: one fold per core (measured on 2 cores at 9k candles: the four models that may,
-    # 11.3 s -> 8.6 s of validation; the exact GradientBoosting, single-threaded, 2.2 -> 1.1 s).
+    # Default: one fold per core (measured on 2 cores at 9k candles: the four tree and kernel
+    # models, 11.3 s -> 8.6 s of validation; the exact GradientBoosting, single-threaded,
+    # 2.2 -> 1.1 s; the MLP, once its fits drew from their own generators, 4.6 -> 2.6 s).
     workers = (workers or os.cpu_count() or 1) if model_class(name).fits_in_threads else 1
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(folds)))) as pool:
         models = list(pool.map(fitted, folds))
