@@ -34,5 +34,5 @@ def permutation_importance(
             blocks.append(shuffled)
     losses = model.row_losses(pd.concat(blocks, ignore_index=True), np.tile(y, len(blocks)))
     means = losses.reshape(len(blocks), len(X)).mean(axis=1)
-    base, increases = means[0], means[1:].reshape(len(features), repeats) - means[0]
+    increases = means[1:].reshape(len(features), repeats) - means[0]  # block 0: unshuffled
     return {feature: float(row.mean()) for feature, row in zip(features, increases)}

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.metrics import log_loss, mean_absolute_error
 
 from blofin_assets.ml.importance import permutation_importance
 from blofin_assets.ml.training import train_model
@@ -42,3 +43,17 @@ def test_the_feature_that_carries_the_target_ranks_first(small_table):
     importance = permutation_importance(model, test, test["target_risk"].to_numpy())
     assert max(importance, key=importance.get) == "rsi_14"
     assert importance["rsi_14"] > 5 * max(v for k, v in importance.items() if k != "rsi_14")
+
+
+@pytest.mark.parametrize("name", ["momentum_classifier", "volatility_regressor"])
+def test_the_mean_row_loss_is_scikit_learns_log_loss_or_mae(small_table, name):
+    table, targets = small_table
+    model = train_model(name, table, targets.horizon).model
+    test = table[table["split"] == "test"]
+    y = test[model.target].to_numpy()
+    if hasattr(model, "predict_proba"):
+        proba = np.clip(model.predict_proba(test), 1e-9, 1.0)
+        expected = log_loss(y, proba, labels=np.arange(proba.shape[1]))
+    else:
+        expected = mean_absolute_error(y, model.predict(test))
+    assert model.loss(test, y) == pytest.approx(expected, rel=1e-9)

@@ -282,7 +282,8 @@ class PricePredictor(CalibratedRegressor):
                     self.best_epoch_, since_best = epoch + 1, 0
                 else:
                     since_best += 1
-            log.info("%s", progress)
+            if stop is not None or epoch == 0 or (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
+                log.info("%s", progress)
             if stop is not None and since_best >= self.patience:
                 log.info("price_predictor: no better on the stopping rows for %d epochs; keeping epoch %d", self.patience, self.best_epoch_)
                 break
