@@ -7,9 +7,6 @@ row's close. Runs on CUDA when it is there, on the CPU otherwise.
 
 from __future__ import annotations
 
-import logging
-import math
-
 import numpy as np
 import pandas as pd
 import torch
@@ -18,66 +15,9 @@ from sklearn.metrics import r2_score
 from torch import nn
 
 from blofin_assets.ml.metrics import compare_regression, directional_accuracy
+from blofin_assets.ml.models.mlp import MLP, pick_device, train
 from blofin_assets.ml.models.regressor import CalibratedRegressor
 from blofin_assets.ml.splits import calibration_split
-
-log = logging.getLogger(__name__)
-
-
-class SeededDropout(nn.Module):
-    """Dropout whose masks come from its own generator, not torch's process-wide one: two
-    networks then train side by side in threads and each gets the same masks as alone."""
-
-    def __init__(self, p: float, generator: torch.Generator | None = None):
-        super().__init__()
-        self.p, self.generator = p, generator
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0:
-            return x
-        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
-        return x * keep / (1.0 - self.p)
-
-
-class MLP(nn.Module):
-    """ReLU layers with dropout. ``init_generator`` seeds the weights (torch's own scheme:
-    Kaiming-uniform weights, biases uniform in +-1/sqrt(fan_in)); ``dropout_generator`` the
-    dropout masks. Without them (loading saved weights) nothing is drawn that matters."""
-
-    def __init__(
-        self,
-        n_inputs: int,
-        hidden_sizes=(128, 64, 32),
-        dropout: float = 0.2,
-        init_generator: torch.Generator | None = None,
-        dropout_generator: torch.Generator | None = None,
-    ):
-        super().__init__()
-        layers: list[nn.Module] = []
-        width = n_inputs
-        for size in hidden_sizes:
-            layers += [self._linear(width, size, init_generator), nn.ReLU(), SeededDropout(dropout, dropout_generator)]
-            width = size
-        layers.append(self._linear(width, 1, init_generator))
-        self.net = nn.Sequential(*layers)
-
-    @staticmethod
-    def _linear(n_in: int, n_out: int, generator: torch.Generator | None) -> nn.Linear:
-        layer = nn.utils.skip_init(nn.Linear, n_in, n_out)
-        with torch.no_grad():
-            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
-            bound = 1.0 / math.sqrt(n_in)
-            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
-        return layer
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(-1)
-
-
-def pick_device(device: str = "auto") -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 class PricePredictor(CalibratedRegressor):
@@ -242,8 +182,9 @@ class PricePredictor(CalibratedRegressor):
             epochs = self.epochs
         batch = self.scalable_batch_size if scalable else self.batch_size
         device = pick_device(self.device)
-        # Private generators for the weights, the dropout masks and the batch order: a fit
-        # draws nothing from torch's process-wide state, so folds can train side by side.
+        # Private generators for the weights and the dropout masks (the batch order's is in
+        # train): a fit draws nothing from torch's process-wide state, so folds can train
+        # side by side.
         net = MLP(
             Xs.shape[1],
             tuple(self.hidden_sizes),
@@ -251,51 +192,14 @@ class PricePredictor(CalibratedRegressor):
             init_generator=torch.Generator().manual_seed(self.random_state),
             dropout_generator=torch.Generator(device=device).manual_seed(self.random_state + 1),
         ).to(device)
-        optimizer = torch.optim.Adam(net.parameters(), lr=self.learning_rate)
-        inputs = torch.from_numpy(Xs[learn]).to(device)
-        targets = torch.from_numpy(z[learn]).to(device)
-        if stop is not None:
-            stop_inputs, stop_targets = torch.from_numpy(Xs[stop]).to(device), torch.from_numpy(z[stop]).to(device)
-        generator = torch.Generator().manual_seed(self.random_state)
-        self.stopping_curve_, self.best_epoch_ = [], epochs
-        best_state, since_best = None, 0
-        for epoch in range(epochs):
-            net.train()
-            order = torch.randperm(n, generator=generator).to(device)
-            total = 0.0
-            for start in range(0, n, batch):
-                idx = order[start : start + batch]
-                optimizer.zero_grad()
-                loss = nn.functional.mse_loss(net(inputs[idx]), targets[idx])
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * len(idx)
-            progress = f"price_predictor epoch {epoch + 1}/{epochs}: train MSE {total / n:.4f}"
-            if stop is not None:
-                net.eval()
-                with torch.no_grad():
-                    stop_loss = float(nn.functional.mse_loss(net(stop_inputs), stop_targets))
-                self.stopping_curve_.append(stop_loss)
-                progress += f", stopping rows MSE {stop_loss:.4f}"
-                if stop_loss < min(self.stopping_curve_[:-1], default=np.inf):
-                    best_state = [p.detach().clone() for p in net.parameters()]
-                    self.best_epoch_, since_best = epoch + 1, 0
-                else:
-                    since_best += 1
-            if stop is not None or epoch == 0 or (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
-                log.info("%s", progress)
-            if stop is not None and since_best >= self.patience:
-                log.info("price_predictor: no better on the stopping rows for %d epochs; keeping epoch %d", self.patience, self.best_epoch_)
-                break
-        if best_state is not None:
-            with torch.no_grad():
-                for param, best in zip(net.parameters(), best_state):
-                    param.copy_(best)
-        trained = len(self.stopping_curve_) if stop is not None else epochs
-        self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, batch {batch}, " + (
-            f"{trained} of at most {epochs} epochs, kept epoch {self.best_epoch_}" if stop is not None else f"{epochs} epochs"
+        stopping = None if stop is None else (Xs[stop], z[stop])
+        self.stopping_curve_, self.best_epoch_ = train(
+            net, (Xs[learn], z[learn]), stopping, epochs=epochs, batch=batch, learning_rate=self.learning_rate,
+            patience=self.patience, seed=self.random_state, device=device, name=self.name,
         )
-        net.eval()
+        self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, batch {batch}, " + (
+            f"{len(self.stopping_curve_)} of at most {epochs} epochs, kept epoch {self.best_epoch_}" if stop is not None else f"{epochs} epochs"
+        )
         self.estimator_ = net.cpu()
         self._keep_layers()
 

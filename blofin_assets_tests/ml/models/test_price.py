@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from blofin_assets.ml.models.price import SeededDropout
+from blofin_assets.ml.models.mlp import SeededDropout
 
 from blofin_assets_tests.ml.models.fitting import fit
 

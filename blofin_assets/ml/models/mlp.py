@@ -1,0 +1,132 @@
+"""The price model's network: ReLU layers with dropout, trained by Adam on mean squared error
+with early stopping. Every random draw (weights, dropout masks, batch order) comes from the
+fit's own seeded generators, never from torch's process-wide one, so two networks can train
+side by side in threads and each gives what it gives alone."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+log = logging.getLogger(__name__)
+
+
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from its own generator, not torch's process-wide one: two
+    networks then train side by side in threads and each gets the same masks as alone."""
+
+    def __init__(self, p: float, generator: torch.Generator | None = None):
+        super().__init__()
+        self.p, self.generator = p, generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
+        return x * keep / (1.0 - self.p)
+
+
+class MLP(nn.Module):
+    """ReLU layers with dropout. ``init_generator`` seeds the weights (torch's own scheme:
+    Kaiming-uniform weights, biases uniform in +-1/sqrt(fan_in)); ``dropout_generator`` the
+    dropout masks. Without them (loading saved weights) nothing is drawn that matters."""
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden_sizes=(128, 64, 32),
+        dropout: float = 0.2,
+        init_generator: torch.Generator | None = None,
+        dropout_generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = n_inputs
+        for size in hidden_sizes:
+            layers += [self._linear(width, size, init_generator), nn.ReLU(), SeededDropout(dropout, dropout_generator)]
+            width = size
+        layers.append(self._linear(width, 1, init_generator))
+        self.net = nn.Sequential(*layers)
+
+    @staticmethod
+    def _linear(n_in: int, n_out: int, generator: torch.Generator | None) -> nn.Linear:
+        layer = nn.utils.skip_init(nn.Linear, n_in, n_out)
+        with torch.no_grad():
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+            bound = 1.0 / math.sqrt(n_in)
+            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+        return layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def train(
+    net: MLP,
+    learning: tuple[np.ndarray, np.ndarray],
+    stopping: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    epochs: int,
+    batch: int,
+    learning_rate: float,
+    patience: int,
+    seed: int,
+    device: torch.device,
+    name: str,
+) -> tuple[list[float], int]:
+    """Train ``net`` (in place) on the ``learning`` rows (inputs, float32 targets) for at most
+    ``epochs``. With ``stopping`` rows, stop once ``patience`` epochs bring no lower error
+    there and keep the best epoch's weights. Returns (error on the stopping rows after each
+    epoch, the epoch whose weights were kept)."""
+    optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
+    inputs, targets = (torch.from_numpy(a).to(device) for a in learning)
+    if stopping is not None:
+        stop_inputs, stop_targets = (torch.from_numpy(a).to(device) for a in stopping)
+    generator = torch.Generator().manual_seed(seed)
+    n = len(inputs)
+    curve: list[float] = []
+    best_epoch, best_state, since_best = epochs, None, 0
+    for epoch in range(epochs):
+        net.train()
+        order = torch.randperm(n, generator=generator).to(device)
+        total = 0.0
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(net(inputs[idx]), targets[idx])
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(idx)
+        progress = f"{name} epoch {epoch + 1}/{epochs}: train MSE {total / n:.4f}"
+        if stopping is not None:
+            net.eval()
+            with torch.no_grad():
+                stop_loss = float(nn.functional.mse_loss(net(stop_inputs), stop_targets))
+            progress += f", stopping rows MSE {stop_loss:.4f}"
+            if stop_loss < min(curve, default=np.inf):
+                best_state = [p.detach().clone() for p in net.parameters()]
+                best_epoch, since_best = epoch + 1, 0
+            else:
+                since_best += 1
+            curve.append(stop_loss)
+        if stopping is not None or epoch == 0 or (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
+            log.info("%s", progress)
+        if stopping is not None and since_best >= patience:
+            log.info("%s: no better on the stopping rows for %d epochs; keeping epoch %d", name, patience, best_epoch)
+            break
+    if best_state is not None:
+        with torch.no_grad():
+            for param, best in zip(net.parameters(), best_state):
+                param.copy_(best)
+    net.eval()
+    return curve, best_epoch
