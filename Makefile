@@ -37,7 +37,7 @@ run: install instance
 	$(BIN)/blofin summary
 
 # Two workers (pytest-xdist): many tests wait on subprocesses, a browser or a broker, so two
-# processes finish the suite sooner than one (about 16 minutes here; see README).
+# processes finish the suite sooner than one (about 12 minutes here; see README).
 test: install
 	$(BIN)/python -m pytest -n 2
 
