@@ -24,8 +24,8 @@ def permutation_importance(
         X, y = X.iloc[keep], y[keep]
     X = X.reset_index(drop=True)
     features = [str(f) for f in model.feature_names_in_]
-    # Every shuffled copy stacked under the original and predicted in one call: one call per
-    # copy costs each library's per-call overhead (a forest starts its threads) 60 times over.
+    # Every shuffled copy stacked under the original and predicted in one call: a call per
+    # copy pays each library's per-call overhead (a forest starts its threads) once per copy.
     blocks = [X]
     for feature in features:
         for _ in range(repeats):
