@@ -20,10 +20,10 @@ from blofin_assets.ml.training import train_model
 from blofin_assets.storage.model_store import ModelStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# The longest tests start first, longest first, then the other e2e ones, so that with two
-# workers neither sits idle at the end while the other runs one of them alone (measured: the
-# README test alone for the last 5 minutes; later a 4-minute tail with these eight ordered as
-# they were collected). Order by their durations in a CI run (`--durations`).
+# The longest tests start first, longest first, then the other e2e ones: `make test` splits the
+# tests in two halves and an idle worker steals from the end of the other's queue, so the long
+# ones must not be left for the end, where one would run alone (measured: the README test alone
+# for the last 5 minutes before this order). Order by their durations in a run (`--durations`).
 LONGEST_FIRST = (
     "test_readme.py",  # 139 s
     "test_celery_definitions.py",  # 76 s

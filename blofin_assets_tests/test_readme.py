@@ -61,7 +61,7 @@ MAKE_RECIPES = {
         "PYTHONWARNINGS=ignore::FutureWarning:click.core $(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range \"$$RANGE\"",
         "$(BIN)/blofin summary",
     ],
-    "test": ["$(BIN)/python -m pytest -n 2"],
+    "test": ["$(BIN)/python -m pytest -n 2 --dist worksteal"],
     "ui": ["$(BIN)/blofin ui"],
     "bench": ["$(BIN)/python -m benchmarks"],
     "serve": ["$(BIN)/blofin serve"],
