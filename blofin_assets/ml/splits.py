@@ -78,9 +78,9 @@ def calibration_split(frame: pd.DataFrame, *, horizon: int, fraction: float) -> 
     keys = pd.DataFrame(
         {
             "symbol": frame["symbol"].to_numpy() if "symbol" in frame.columns else "all",
-            "timestamp": (
-                frame["timestamp"].to_numpy() if "timestamp" in frame.columns else np.arange(len(frame))
-            ),
+            # .array keeps the datetime dtype: to_numpy() of a zoned column gives an object array
+            # of Timestamps (0.15 s at 100k rows, and every model fit splits once or twice).
+            "timestamp": frame["timestamp"].array if "timestamp" in frame.columns else np.arange(len(frame)),
         }
     )
     roles = holdout_split(keys, horizon=horizon, test_fraction=fraction).to_numpy()

@@ -16,18 +16,25 @@ log = logging.getLogger(__name__)
 
 
 class SeededDropout(nn.Module):
-    """Dropout whose masks come from its own generator, not torch's process-wide one: two
-    networks then train side by side in threads and each gets the same masks as alone."""
+    """Dropout whose masks come from its own numpy generator, not torch's process-wide one: two
+    networks then train side by side in threads and each gets the same masks as alone.
 
-    def __init__(self, p: float, generator: torch.Generator | None = None):
+    numpy draws them: torch's CPU generators (Mersenne Twister, one number at a time) made the
+    masks three quarters of a training epoch (at 90k rows: 0.58 s an epoch, 0.11 without
+    dropout); 16-bit integers from numpy's PCG64 cost a tenth of that. A unit is kept when its
+    integer is at least p * 65536, rounded: p is exact to 1/65536."""
+
+    def __init__(self, p: float, generator: np.random.Generator | None = None):
         super().__init__()
         self.p, self.generator = p, generator
+        self._threshold = round(p * 65536)
+        self._scale = np.float32(1.0 / (1.0 - p))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0.0:
             return x
-        keep = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
-        return x * keep / (1.0 - self.p)
+        draws = (self.generator or np.random.default_rng()).integers(0, 65536, tuple(x.shape), dtype=np.uint16)
+        return x * torch.from_numpy((draws >= self._threshold) * self._scale).to(x.device)
 
 
 class MLP(nn.Module):
@@ -41,7 +48,7 @@ class MLP(nn.Module):
         hidden_sizes=(128, 64, 32),
         dropout: float = 0.2,
         init_generator: torch.Generator | None = None,
-        dropout_generator: torch.Generator | None = None,
+        dropout_generator: np.random.Generator | None = None,
     ):
         super().__init__()
         layers: list[nn.Module] = []

@@ -190,7 +190,7 @@ class PricePredictor(CalibratedRegressor):
             tuple(self.hidden_sizes),
             self.dropout,
             init_generator=torch.Generator().manual_seed(self.random_state),
-            dropout_generator=torch.Generator(device=device).manual_seed(self.random_state + 1),
+            dropout_generator=np.random.default_rng(self.random_state + 1),
         ).to(device)
         stopping = None if stop is None else (Xs[stop], z[stop])
         self.stopping_curve_, self.best_epoch_ = train(
