@@ -69,8 +69,12 @@ def walk_forward_evaluation(
     # models, 11.3 s -> 8.6 s of validation; the exact GradientBoosting, single-threaded,
     # 2.2 -> 1.1 s; the MLP, once its fits drew from their own generators, 4.6 -> 2.6 s).
     workers = (workers or os.cpu_count() or 1) if model_class(name).fits_in_threads else 1
+    # Largest training window first: in order, the largest fold would start last and run alone
+    # while the other core idles (expanding windows of 1-4 parts: 6 parts of time, 5 this way).
+    largest_first = sorted(range(len(folds)), key=lambda i: -len(folds[i].train))
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(folds)))) as pool:
-        models = list(pool.map(fitted, folds))
+        by_fold = dict(zip(largest_first, pool.map(fitted, [folds[i] for i in largest_first])))
+    models = [by_fold[i] for i in range(len(folds))]
     for fold, model in zip(folds, models):
         train, test = table.iloc[fold.train], table.iloc[fold.test]
         metric = model.main_metric
