@@ -19,10 +19,11 @@ class SeededDropout(nn.Module):
     """Dropout whose masks come from its own numpy generator, not torch's process-wide one: two
     networks then train side by side in threads and each gets the same masks as alone.
 
-    numpy draws them: torch's CPU generators (Mersenne Twister, one number at a time) made the
-    masks three quarters of a training epoch (at 90k rows: 0.58 s an epoch, 0.11 without
-    dropout); 16-bit integers from numpy's PCG64 cost a tenth of that. A unit is kept when its
-    integer is at least p * 65536, rounded: p is exact to 1/65536."""
+    numpy draws them: torch's CPU generator (Mersenne Twister, one number at a time) made the
+    masks three quarters of a training epoch (at 90k rows 0.58 s an epoch, 0.11 s without
+    dropout, 0.16 s with these); a 2048 x 128 mask 2.3 ms there, 0.37 ms as 16-bit integers from
+    numpy's PCG64. A unit is kept when its integer is at least p * 65536, rounded: p is exact to
+    1/65536."""
 
     def __init__(self, p: float, generator: np.random.Generator | None = None):
         super().__init__()
