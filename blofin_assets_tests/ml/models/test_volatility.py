@@ -19,7 +19,7 @@ def test_its_api_record_and_ensemble_column(small_table):
     assert (model.ensemble_outputs(test)["predicted_vol"] == model.predict(test)).all()
 
 
-def test_histogram_boosting_runs_on_one_openmp_thread_of_the_calling_thread_only():
+def test_histogram_boosting_fits_on_one_openmp_thread_of_the_calling_thread_below_500k_rows():
     """The limit is the calling thread's: a walk-forward fold fitting beside it keeps its own."""
     import threading
 
@@ -36,7 +36,7 @@ def test_histogram_boosting_runs_on_one_openmp_thread_of_the_calling_thread_only
     inside, limited, beside = {}, threading.Event(), threading.Event()
 
     def fold():
-        with one_openmp_thread():
+        with one_openmp_thread(rows=100_000):
             inside["limited"] = openmp_threads()
             limited.set()
             beside.wait(10)
@@ -49,3 +49,5 @@ def test_histogram_boosting_runs_on_one_openmp_thread_of_the_calling_thread_only
     worker.join()
     assert inside["limited"] == {1}
     assert inside["beside"] == before
+    with one_openmp_thread(rows=1_000_000):  # enough rows per region: the library's threads
+        assert openmp_threads() == before
