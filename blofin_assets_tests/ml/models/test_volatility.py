@@ -1,7 +1,11 @@
 """volatility_regressor: exact or histogram gradient boosting."""
 
-import pytest
+import threading
 
+import pytest
+from threadpoolctl import threadpool_info
+
+from blofin_assets.ml.models.volatility import one_openmp_thread
 from blofin_assets_tests.ml.models.fitting import fit
 
 
@@ -21,11 +25,6 @@ def test_its_api_record_and_ensemble_column(small_table):
 
 def test_histogram_boosting_fits_on_one_openmp_thread_of_the_calling_thread_below_500k_rows():
     """The limit is the calling thread's: a walk-forward fold fitting beside it keeps its own."""
-    import threading
-
-    from threadpoolctl import threadpool_info
-
-    from blofin_assets.ml.models.volatility import one_openmp_thread
 
     def openmp_threads() -> set[int]:
         return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"}
