@@ -14,15 +14,7 @@ import math
 
 import numpy as np
 from scipy.stats import spearmanr
-from sklearn.metrics import (
-    accuracy_score,
-    f1_score,
-    mean_absolute_error,
-    mean_squared_error,
-    precision_score,
-    r2_score,
-    recall_score,
-)
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 
 def _skill(model_error: float, baseline_error: float) -> float | None:
@@ -32,15 +24,29 @@ def _skill(model_error: float, baseline_error: float) -> float | None:
 
 
 def classification_metrics(y_true, y_pred) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 as scikit-learn defines them (binary on 0/1 labels,
+    class 1 positive; otherwise macro over the labels either side holds; 0 where a ratio has
+    no rows), from one confusion matrix: its four metric functions each validate and count
+    again, 0.2 s per validation at 100k candles. A test compares both on random labels."""
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    binary = set(np.unique(y_true).tolist()) | set(np.unique(y_pred).tolist()) <= {0, 1}
-    average = "binary" if binary else "macro"
-    return {
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "precision": float(precision_score(y_true, y_pred, average=average, zero_division=0)),
-        "recall": float(recall_score(y_true, y_pred, average=average, zero_division=0)),
-        "f1": float(f1_score(y_true, y_pred, average=average, zero_division=0)),
-    }
+    if len(y_true) == 0 or len(y_true) != len(y_pred):
+        raise ValueError(f"classification metrics need as many predictions as labels, at least one (got {len(y_true)} and {len(y_pred)})")
+    labels = np.union1d(y_true, y_pred)
+    k = len(labels)
+    pairs = np.searchsorted(labels, y_true) * k + np.searchsorted(labels, y_pred)
+    counts = np.bincount(pairs, minlength=k * k).reshape(k, k)  # rows: true, columns: predicted
+    hits, true_totals, predicted_totals = np.diag(counts), counts.sum(axis=1), counts.sum(axis=0)
+    if set(labels.tolist()) <= {0, 1}:
+        keep = labels == 1  # class 1 alone is scored (zeros if absent)
+    else:
+        keep = np.ones(k, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted_totals > 0, hits / predicted_totals, 0.0)[keep]
+        recall = np.where(true_totals > 0, hits / true_totals, 0.0)[keep]
+        errors = true_totals + predicted_totals
+        f1 = np.where(errors > 0, 2 * hits / errors, 0.0)[keep]
+    mean = lambda values: float(values.mean()) if len(values) else 0.0  # noqa: E731
+    return {"accuracy": float(hits.sum() / len(y_true)), "precision": mean(precision), "recall": mean(recall), "f1": mean(f1)}
 
 
 def mape(y_true, y_pred) -> float | None:

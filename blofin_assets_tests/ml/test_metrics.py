@@ -60,3 +60,31 @@ def test_directional_accuracy():
     truth = np.array([11.0, 9.0, 11.0, 9.0])
     pred = np.array([10.5, 9.5, 9.9, 10.1])
     assert directional_accuracy(close, truth, pred) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_classification_metrics_match_scikit_learn(seed):
+    """The one-confusion-matrix figures equal scikit-learn's, binary and macro, with labels
+    missing on either side and single-class inputs among them."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    rng = np.random.default_rng(seed)
+    n, classes = int(rng.integers(1, 60)), int(rng.choice([1, 2, 3]))
+    y_true = rng.integers(0, classes, n)
+    y_pred = rng.integers(int(rng.integers(0, classes)), classes, n)  # sometimes a class never predicted
+    binary = set(y_true.tolist()) | set(y_pred.tolist()) <= {0, 1}
+    average = "binary" if binary else "macro"
+    expected = {
+        "accuracy": accuracy_score(y_true, y_pred),
+        "precision": precision_score(y_true, y_pred, average=average, zero_division=0),
+        "recall": recall_score(y_true, y_pred, average=average, zero_division=0),
+        "f1": f1_score(y_true, y_pred, average=average, zero_division=0),
+    }
+    assert classification_metrics(y_true, y_pred) == pytest.approx(expected, abs=1e-12)
+
+
+def test_classification_metrics_refuse_empty_or_unequal_inputs():
+    with pytest.raises(ValueError, match="at least one"):
+        classification_metrics([], [])
+    with pytest.raises(ValueError, match="as many predictions"):
+        classification_metrics([0, 1], [1])
