@@ -36,3 +36,15 @@ def test_two_classes_give_one_score_per_row():
     model = NystroemLinearSVM(gamma=0.2, n_components=100).fit(X, (y == 0).astype(int))
     assert model.decision_function(X[:7]).shape == (7,)
     assert set(model.predict(X)) <= {0, 1}
+
+
+def test_nystroem_features_equal_scikit_learns_transform_in_either_precision():
+    from blofin_assets.ml.models.kernel import nystroem_features
+
+    X, _ = data(5000)
+    for dtype, tolerance in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        Xd = X.astype(dtype)
+        sampler = Nystroem(gamma=0.2, n_components=300, random_state=1).fit(Xd)
+        ours = nystroem_features(Xd, sampler.components_, sampler.normalization_, 0.2, block=1000)
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, sampler.transform(Xd), atol=tolerance * np.abs(ours).max())
