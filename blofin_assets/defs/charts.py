@@ -74,7 +74,7 @@ def confusion_counts(actual, predicted, k: int):
 
 def to_png(figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=90)
     plt.close(figure)
     return buffer.getvalue()
 
