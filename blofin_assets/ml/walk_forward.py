@@ -72,7 +72,8 @@ def walk_forward_evaluation(
     # Largest training window first: in order, the largest fold would start last and run alone
     # while the other core idles (expanding windows of 1-4 parts: 6 parts of time, 5 this way).
     largest_first = sorted(range(len(folds)), key=lambda i: -len(folds[i].train))
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(folds)))) as pool:
+    workers = max(1, min(workers, len(folds)))
+    with model_class(name).side_by_side(workers), ThreadPoolExecutor(max_workers=workers) as pool:
         by_fold = dict(zip(largest_first, pool.map(fitted, [folds[i] for i in largest_first])))
     models = [by_fold[i] for i in range(len(folds))]
     for fold, model in zip(folds, models):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import ClassVar
 
@@ -102,6 +103,12 @@ class CandleModel(BaseEstimator):
     # where fitting draws from process-wide random state (torch's), which would make it
     # depend on the other thread.
     fits_in_threads: ClassVar[bool] = True
+
+    @classmethod
+    def side_by_side(cls, fits: int) -> AbstractContextManager:
+        """Entered while ``fits`` fits of this class run at once in threads: where a library's
+        threads are process-wide (torch's), the class shares the cores out here."""
+        return nullcontext()
 
     @classmethod
     def parameter_docs(cls) -> dict[str, str]:

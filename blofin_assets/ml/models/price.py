@@ -7,6 +7,8 @@ row's close. Runs on CUDA when it is there, on the CPU otherwise.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 import torch
@@ -139,6 +141,19 @@ class PricePredictor(CalibratedRegressor):
         self.random_state = random_state
         self.device = device
         self.features = features
+
+    @classmethod
+    @contextmanager
+    def side_by_side(cls, fits: int):
+        """torch's intra-op threads are the process's: while ``fits`` networks train at once
+        (walk-forward folds), each gets cores / fits of them rather than all (at 100k candles
+        the validation on 2 cores 3.9 -> 3.2-3.4 s)."""
+        before = torch.get_num_threads()
+        torch.set_num_threads(max(1, before // max(1, fits)))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     @classmethod
     def search_space(cls, trial) -> dict:

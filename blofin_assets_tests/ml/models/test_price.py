@@ -1,9 +1,13 @@
 """price_predictor: PyTorch MLP on log returns, prices rebuilt per symbol."""
 
+import threading
+
 import numpy as np
+import pytest
 import torch
 
 from blofin_assets.ml.models.mlp import SeededDropout
+from blofin_assets.ml.models.price import PricePredictor
 
 from blofin_assets_tests.ml.models.fitting import fit
 
@@ -72,3 +76,18 @@ def test_patience_0_trains_every_epoch_on_every_row(small_table):
     model, _ = fit("price_predictor", small_table[0], epochs=4, patience=0)
     assert model.stopping_curve_ == []
     assert model.estimator_used_.endswith(", 4 epochs")
+
+
+def test_networks_trained_side_by_side_share_torchs_threads_out():
+    """Inside ``side_by_side(2)`` a thread started for a fold gets half of torch's intra-op
+    threads; afterwards the process has all of them again."""
+    before = torch.get_num_threads()
+    if before < 2:
+        pytest.skip("one core: nothing to share")
+    seen = {}
+    with PricePredictor.side_by_side(2):
+        fold = threading.Thread(target=lambda: seen.setdefault("fold", torch.get_num_threads()))
+        fold.start()
+        fold.join()
+    assert seen["fold"] == before // 2
+    assert torch.get_num_threads() == before
