@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import ks_2samp
 
 PSI_FLOOR = 1e-4
 
@@ -33,8 +32,23 @@ def psi(expected, actual, bins: int = 10) -> float:
     return float(np.sum((actual_share - expected_share) * np.log(actual_share / expected_share)))
 
 
-def ks_statistic(expected, actual) -> float:
-    return float(ks_2samp(np.asarray(expected, dtype=np.float64), np.asarray(actual, dtype=np.float64)).statistic)
+def ks_statistic(expected, actual, *, expected_sorted: bool = False) -> float:
+    """The two-sample KS statistic, as scipy's ``ks_2samp`` gives it: between two of the recent
+    window's sorted values its distribution function is flat, so the largest gap lies at a
+    recent value or just before one, and only those few values are placed in the training
+    window. ``ks_2samp`` places every value of both windows in each: at 1M candles it took 7.9
+    of feature_drift's 10.5 s. A test compares both."""
+    expected = np.asarray(expected, dtype=np.float64).ravel()
+    expected = expected if expected_sorted else np.sort(expected)
+    actual = np.sort(np.asarray(actual, dtype=np.float64).ravel())
+    if len(expected) == 0 or len(actual) == 0:
+        raise ValueError("KS needs values in both windows")
+    if np.isnan(expected[-1]) or np.isnan(actual[-1]):  # NaN sorts last
+        return float("nan")
+    n, m = len(expected), len(actual)
+    at = np.abs(np.searchsorted(expected, actual, side="right") / n - np.searchsorted(actual, actual, side="right") / m)
+    before = np.abs(np.searchsorted(expected, actual, side="left") / n - np.searchsorted(actual, actual, side="left") / m)
+    return float(max(at.max(), before.max()))
 
 
 def feature_drift(
@@ -44,16 +58,19 @@ def feature_drift(
     *,
     psi_threshold: float = 0.2,
     drifted_share: float = 0.5,
+    measured: dict | None = None,
 ) -> dict:
-    """PSI and KS per feature, and whether the model's data drifted as a whole."""
+    """PSI and KS per feature, and whether the model's data drifted as a whole. ``measured``:
+    the (PSI, KS) of features already measured on these same two windows (another model's),
+    reused and added to."""
+    measured = {} if measured is None else measured
     per_feature = {}
     for feature in features:
-        value = psi(training[feature], recent[feature])
-        per_feature[feature] = {
-            "psi": value,
-            "ks": ks_statistic(training[feature], recent[feature]),
-            "drifted": value > psi_threshold,
-        }
+        if feature not in measured:
+            expected = np.sort(training[feature].to_numpy(dtype=np.float64))  # once, for both figures
+            measured[feature] = (psi(expected, recent[feature]), ks_statistic(expected, recent[feature], expected_sorted=True))
+        value, ks = measured[feature]
+        per_feature[feature] = {"psi": value, "ks": ks, "drifted": value > psi_threshold}
     share = float(np.mean([f["drifted"] for f in per_feature.values()])) if per_feature else 0.0
     return {
         "features": per_feature,

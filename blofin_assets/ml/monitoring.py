@@ -15,6 +15,8 @@ ml/models/tasks.py.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from blofin_assets.ml.drift import feature_drift
@@ -78,14 +80,26 @@ def model_performance(
 
 
 def model_feature_drift(
-    features: pd.DataFrame, metadata: dict, config: dict, *, recent_rows: int = 336, psi_threshold: float = 0.2, drifted_share: float = 0.5
+    features: pd.DataFrame,
+    metadata: dict,
+    config: dict,
+    *,
+    recent_rows: int = 336,
+    psi_threshold: float = 0.2,
+    drifted_share: float = 0.5,
+    measured: dict | None = None,
 ) -> dict:
     """Drift of a model's own features between its training window and the newest rows.
 
-    The recent window is the newest ``recent_rows`` feature rows per symbol (no label needed)."""
+    The recent window is the newest ``recent_rows`` feature rows per symbol (no label needed).
+    ``measured``: figures of the models measured before in this pass, by training window and
+    feature; models trained on the same window (all five, after a daily run) share them."""
     spans = metadata["training"]["data_window"]["symbols"]
+    window = json.dumps(spans, sort_keys=True)
+    shared = None if measured is None else measured.setdefault((window, recent_rows), {})
+    columns = ["symbol", "timestamp", *(f for f in config["features"] if shared is None or f not in shared)]
     training, recent = [], []
-    for symbol, rows in features.groupby("symbol", sort=True):
+    for symbol, rows in features[columns].groupby("symbol", sort=True):
         rows = rows.sort_values("timestamp")
         recent.append(rows.tail(recent_rows))
         span = spans.get(str(symbol))
@@ -95,7 +109,7 @@ def model_feature_drift(
     if not training or sum(len(t) for t in training) == 0:
         return {"model": metadata["name"], "status": "training window not in the data", "drifted": False}
     result = feature_drift(
-        pd.concat(training), pd.concat(recent), config["features"], psi_threshold=psi_threshold, drifted_share=drifted_share
+        pd.concat(training), pd.concat(recent), config["features"], psi_threshold=psi_threshold, drifted_share=drifted_share, measured=shared
     )
     return {"model": metadata["name"], "version": metadata["version"], "status": "measured", **result}
 

@@ -37,6 +37,25 @@ def test_ks_statistic_by_hand():
     assert ks_statistic([1, 2], [5, 6]) == 1.0
 
 
+@pytest.mark.parametrize("seed", range(30))
+def test_ks_statistic_equals_scipys(seed):
+    """Continuous values, heavy ties (small integers), shifted, wider, one-value windows."""
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(1, 3000)), int(rng.integers(1, 300))
+    if seed % 3 == 0:
+        expected, actual = rng.integers(0, 6, n).astype(float), rng.integers(1, 8, m).astype(float)
+    else:
+        expected, actual = rng.normal(0, 1, n), rng.normal(rng.normal(0, 0.5), rng.uniform(0.5, 2), m)
+    assert ks_statistic(expected, actual) == pytest.approx(ks_2samp(expected, actual).statistic, abs=1e-12)
+
+
+def test_ks_statistic_needs_values_in_both_windows():
+    with pytest.raises(ValueError, match="both windows"):
+        ks_statistic([], [1.0])
+
+
 def test_a_model_drifts_when_enough_of_its_features_do():
     rng = np.random.default_rng(1)
     training = pd.DataFrame({"a": rng.normal(0, 1, 5000), "b": rng.normal(0, 1, 5000), "c": rng.normal(0, 1, 5000)})

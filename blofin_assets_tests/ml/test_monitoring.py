@@ -40,3 +40,31 @@ def test_unseen_rows_start_after_the_training_window_and_its_purge(small_table):
         assert len(rows) == 50 and rows["timestamp"].max() == all_rows["timestamp"].max()
         assert rows["timestamp"].min() >= after["timestamp"].iloc[5]
     assert isinstance(unseen, pd.DataFrame)
+
+
+def test_models_of_one_training_window_share_their_feature_drift_figures(small_candles):
+    """Measured once per window and feature, the figures equal those measured alone; a model
+    trained on another window gets its own."""
+    from blofin_assets.market.features import compute_features
+
+    features = compute_features(small_candles)
+
+    def metadata(name, end_row):
+        spans = {}
+        for symbol, rows in features.groupby("symbol"):
+            stamps = rows["timestamp"].sort_values()
+            spans[symbol] = {"start": stamps.iloc[50].isoformat(), "end": stamps.iloc[end_row].isoformat()}
+        return {"name": name, "version": "v1", "training": {"data_window": {"symbols": spans}}}
+
+    config = {"features": ["rsi_14", "volatility_std", "returns"]}
+    measured = {}
+    first = monitoring.model_feature_drift(features, metadata("a", 600), config, measured=measured)
+    assert len(measured) == 1 and set(next(iter(measured.values()))) == set(config["features"])
+    second = monitoring.model_feature_drift(features, metadata("b", 600), {"features": ["rsi_14"]}, measured=measured)
+    assert second["features"]["rsi_14"] == first["features"]["rsi_14"] and len(measured) == 1
+    other = monitoring.model_feature_drift(features, metadata("c", 300), config, measured=measured)
+    assert len(measured) == 2
+    for result, end_row in ((first, 600), (other, 300)):
+        alone = monitoring.model_feature_drift(features, metadata(result["model"], end_row), config)
+        assert result == alone
+    assert other["features"]["rsi_14"] != first["features"]["rsi_14"]

@@ -118,7 +118,7 @@ def monitoring_assets(model_names: tuple[str, ...]) -> list[dg.AssetsDefinition]
     )
     def feature_drift(context: dg.AssetExecutionContext, config: DriftConfig, features: pd.DataFrame, model_store: ModelStoreResource):
         store = model_store.get()
-        results = {}
+        results, measured = {}, {}
         for name in model_names:
             model_config, metadata, _ = store.read(name)
             results[name] = monitor.model_feature_drift(
@@ -128,6 +128,7 @@ def monitoring_assets(model_names: tuple[str, ...]) -> list[dg.AssetsDefinition]
                 recent_rows=config.recent_rows,
                 psi_threshold=config.psi_threshold,
                 drifted_share=config.drifted_share,
+                measured=measured,
             )
         summary = pd.DataFrame(
             [{"model": n, "drifted": r["drifted"], "drifted_share": r.get("drifted_share"), "max_psi": r.get("max_psi")} for n, r in results.items()]
