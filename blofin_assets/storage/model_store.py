@@ -13,7 +13,8 @@ into place, current for nobody. ``promote`` makes a set of versions and their en
 together, by rewriting release.json, and only once every one of them carries a validation whose
 leakage audit passed; a run that fails before that leaves the previous release serving.
 Readers resolve "current" through release.json alone, never through the links. Pruning keeps
-the newest KEEP_VERSIONS of each model and always the released ones.
+the newest KEEP_VERSIONS of each model, always the released ones and any saved in the last
+FRESH_VERSION_SECONDS (a save on its way to being promoted).
 
 Every file of a version folder is listed with its SHA-256 in metadata.json and checked before
 anything is deserialized; a file not listed is refused. With BLOFIN_SIGNING_KEY set,
@@ -41,6 +42,10 @@ from blofin_assets.storage.jsonsafe import jsonable
 from blofin_assets.storage.signing import SUFFIX, read_verified, write_signed
 
 KEEP_VERSIONS = 3
+# A version this fresh is never pruned: its name is stamped when its save starts, so a slow
+# save (a large model; a process importing its libraries) lands among older names while
+# another process saves newer ones, and its own prune would remove it before it is promoted.
+FRESH_VERSION_SECONDS = 600
 STALE_PARTIAL_SECONDS = 3600  # a staging folder this old belongs to a save that died
 CONFIG_FILE, METADATA_FILE, RELEASE_FILE = "config.json", "metadata.json", "release.json"
 VERSION_PATTERN = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{6}")
@@ -220,11 +225,15 @@ class ModelStore:
             return
         released = self.current_version(name)
         versions = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+        now = time.time()
         for old in versions[:-KEEP_VERSIONS]:
-            if old.name != released:
+            try:
+                fresh = now - old.stat().st_mtime < FRESH_VERSION_SECONDS
+            except FileNotFoundError:  # another process pruned it
+                continue
+            if old.name != released and not fresh:
                 shutil.rmtree(old, ignore_errors=True)
         # Staging folders of saves that were killed before they finished (never read by anyone).
-        now = time.time()
         for partial in folder.glob(".*.partial"):
             try:
                 stale = now - partial.stat().st_mtime > STALE_PARTIAL_SECONDS

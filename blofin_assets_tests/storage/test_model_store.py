@@ -3,11 +3,12 @@ every file listed and checked before anything is read."""
 
 import json
 import os
+import time
 
 import numpy as np
 import pytest
 
-from blofin_assets.storage.model_store import KEEP_VERSIONS, ModelIntegrityError, ModelNotFoundError, ModelStore
+from blofin_assets.storage.model_store import FRESH_VERSION_SECONDS, KEEP_VERSIONS, ModelIntegrityError, ModelNotFoundError, ModelStore
 from blofin_assets.storage.signing import SignatureError
 from blofin_assets.ml.training import train_model
 
@@ -45,12 +46,41 @@ def test_a_saved_model_has_the_original_layout_and_loads_back(tmp_path, trained)
     np.testing.assert_array_equal(loaded.model.predict_proba(test), model.model.predict_proba(test))
 
 
+def age_versions(root, seconds=2 * FRESH_VERSION_SECONDS):
+    """Date every saved version ``seconds`` back."""
+    for folder in (root / ".versions" / "direction_predictor").iterdir():
+        stamp = folder.stat().st_mtime - seconds
+        os.utime(folder, (stamp, stamp))
+
+
+def test_a_version_saved_moments_ago_is_not_pruned_though_its_name_is_older(tmp_path, trained):
+    """A slow save is named when it starts: newer names may land before it. Its own prune must
+    not remove it before it is promoted; once it is old, pruning takes it."""
+    store = ModelStore(tmp_path)
+    slow = save(store, trained[0]).version  # its folder written just now
+    newer = []
+    for _ in range(KEEP_VERSIONS + 1):
+        saved = save(store, trained[0]).version
+        newer.append(saved)
+        folder = tmp_path / ".versions" / "direction_predictor" / saved
+        os.utime(folder, (time.time() - 2 * FRESH_VERSION_SECONDS,) * 2)  # only the slow one is fresh
+    store.set_current({"direction_predictor": newer[-1]})
+    kept = sorted(p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir())
+    assert kept == sorted([slow, *newer[-KEEP_VERSIONS:]])
+    age_versions(tmp_path)
+    save(store, trained[0])
+    assert slow not in {p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir()}
+
+
 def test_a_save_is_a_candidate_and_pruning_never_removes_the_current_version(tmp_path, trained):
     store = ModelStore(tmp_path)
     with pytest.raises(ModelNotFoundError, match="no promoted model 'direction_predictor'"):
         store.load("direction_predictor", None) if save(store, trained[0]) else None
     current = save_current(store, trained[0]).version
-    versions = [save(store, trained[0]).version for _ in range(KEEP_VERSIONS + 2)]
+    versions = []
+    for _ in range(KEEP_VERSIONS + 2):
+        age_versions(tmp_path)  # saved long ago: pruning spares only fresh versions beyond the newest
+        versions.append(save(store, trained[0]).version)
     assert store.load("direction_predictor").version == current  # candidates serve nobody
     kept = sorted(p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir())
     assert kept == sorted([current, *versions[-KEEP_VERSIONS:]])
