@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import skops.io
 
 from blofin_assets.ml.applicability import ApplicabilityGate
+from blofin_assets.ml import skops_files
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, stacking_features
 from blofin_assets.storage.files import json_bytes, replace_symlink, sha256_file, write_bytes_atomic
 from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore, utc_now
@@ -101,7 +101,7 @@ class EnsembleStore:
         return {"file": name, "sha256": digest}
 
     def _save_meta(self, meta_learner) -> dict:
-        data = skops.io.dumps(meta_learner)  # a logistic regression: skops' safe types only
+        data = skops_files.dumps(meta_learner)  # a logistic regression: skops' safe types only
         digest = hashlib.sha256(data).hexdigest()
         name = f"meta_learner-{digest[:16]}.skops"
         write_bytes_atomic(self.folder / name, data)
@@ -179,7 +179,7 @@ class EnsembleStore:
                 ensemble.gate_ = ApplicabilityGate.from_arrays(arrays)
         meta = config.get("meta_learner")
         if meta:
-            ensemble.meta_learner_ = skops.io.load(self._checked(meta, "meta-learner"), trusted=[])
+            ensemble.meta_learner_ = skops_files.load(self._checked(meta, "meta-learner"), trusted=[])
             ensemble.stacking_features_ = config.get("stacking_features") or stacking_features(ensemble.members.values())
         elif ensemble.ensemble_type == "stacking":
             raise RuntimeError(f"{self.folder / config_name(version)} has no meta-learner, so it cannot be loaded as stacking")

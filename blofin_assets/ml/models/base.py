@@ -11,11 +11,11 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import skops.io
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
 
 from blofin_assets.market.features import MODEL_FEATURES
+from blofin_assets.ml import skops_files
 
 ESTIMATOR_CHOICES = ("auto", "exact", "scalable")
 
@@ -257,14 +257,14 @@ class CandleModel(BaseEstimator):
         is in a format that runs no code on load: skops (with an explicit list of trusted
         types) for scikit-learn objects, the library's own format otherwise."""
         self._check_fitted()
-        skops.io.dump(self.scaler_, folder / SCALER_FILE)
+        skops_files.dump(self.scaler_, folder / SCALER_FILE)
         self._save_estimator(folder / self.estimator_file)
         return [self.estimator_file, SCALER_FILE]
 
     @classmethod
     def load_files(cls, folder: Path, params: dict, fitted: dict) -> "CandleModel":
         model = cls(**params)
-        model.scaler_ = skops.io.load(folder / SCALER_FILE, trusted=[])  # a StandardScaler: nothing beyond skops' safe types
+        model.scaler_ = skops_files.load(folder / SCALER_FILE, trusted=[])  # a StandardScaler: nothing beyond skops' safe types
         model.feature_names_in_ = np.array(model._features(), dtype=object)
         model.n_features_in_ = len(model.feature_names_in_)
         model.estimator_used_ = fitted["estimator_used"]
@@ -272,8 +272,7 @@ class CandleModel(BaseEstimator):
         return model
 
     def _save_estimator(self, path: Path) -> None:
-        skops.io.dump(self.estimator_, path)
+        skops_files.dump(self.estimator_, path)
 
     def _load_estimator(self, path: Path, fitted: dict) -> None:
-        # skops refuses (UntrustedTypesFoundException) a file holding any type not trusted here.
-        self.estimator_ = skops.io.load(path, trusted=list(self.trusted_types))
+        self.estimator_ = skops_files.load(path, trusted=list(self.trusted_types))
