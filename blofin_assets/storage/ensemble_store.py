@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml import skops_files
+from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, stacking_features
 from blofin_assets.storage.files import json_bytes, replace_symlink, sha256_file, write_bytes_atomic
 from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore, utc_now
