@@ -69,13 +69,8 @@ class NystroemLinearSVM:
         # In blocks: a 100k x 500 kernel matrix is 400 MB; 2048-row blocks stay in cache.
         for start in range(0, len(X), 2048):
             block = X[start : start + 2048]
-            squared = block @ self.components_.T  # then in place: no temporaries of its size
-            squared *= -2.0
-            squared += np.einsum("ij,ij->i", block, block)[:, None]
-            squared += self.component_norms_
-            np.maximum(squared, 0.0, out=squared)
-            squared *= -self.gamma
-            scores[start : start + 2048] = np.exp(squared, out=squared) @ self.weights_ + self.intercept_
+            kernel = rbf_block(block, self.components_, self.component_norms_, self.gamma)
+            scores[start : start + 2048] = kernel @ self.weights_ + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -98,12 +93,18 @@ def nystroem_features(X: np.ndarray, components: np.ndarray, normalization: np.n
     component_norms = np.einsum("ij,ij->i", components, components)
     out = np.empty((len(X), projection.shape[1]), dtype=dtype)
     for start in range(0, len(X), block):
-        rows = X[start : start + block]
-        squared = rows @ components.T
-        squared *= -2.0
-        squared += np.einsum("ij,ij->i", rows, rows)[:, None]
-        squared += component_norms
-        np.maximum(squared, 0.0, out=squared)
-        squared *= -gamma
-        np.matmul(np.exp(squared, out=squared), projection, out=out[start : start + block])
+        kernel = rbf_block(X[start : start + block], components, component_norms, gamma)
+        np.matmul(kernel, projection, out=out[start : start + block])
     return out
+
+
+def rbf_block(rows: np.ndarray, components: np.ndarray, component_norms: np.ndarray, gamma: float) -> np.ndarray:
+    """exp(-gamma |x - c|^2) for every row and component, computed in place in one matrix of
+    the block's size (no temporaries of that size)."""
+    squared = rows @ components.T
+    squared *= -2.0
+    squared += np.einsum("ij,ij->i", rows, rows)[:, None]
+    squared += component_norms
+    np.maximum(squared, 0.0, out=squared)
+    squared *= -gamma
+    return np.exp(squared, out=squared)
