@@ -1,5 +1,7 @@
-"""One measured run of the whole asset graph, in this process: wall time, each asset's time and
-peak memory (sampled from /proc every 20 ms), the estimators used and the held-out figures."""
+"""One measured run of the whole asset graph, in this process and as `make run` runs it (the
+CLI's job through execute_job, the in-process executor, an instance with the project's
+settings): wall time, each asset's time and peak memory (sampled from /proc every 20 ms), the
+estimators used and the held-out figures."""
 
 from __future__ import annotations
 
@@ -65,61 +67,67 @@ class RssSampler(threading.Thread):
 
 
 def run_graph(total_candles: int, n_symbols: int = 3, original: bool = False) -> dict:
+    """The whole graph the way `make run` runs it: execute_job on a persistent instance with the
+    project's settings (dg.materialize would keep every step's output in memory for its result,
+    580 MB at 1M candles that a real run does not hold), its storage in a temporary folder."""
+    import shutil
+
     import dagster as dg
     import skops.io  # noqa: F401
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     from blofin_assets.definitions import defs
-    from blofin_assets.defs.io_managers import SymbolPartitionIOManager
-    from blofin_assets.defs.partitions import SYMBOL_IO_MANAGER, register_symbols
-    from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
+    from blofin_assets.defs.partitions import register_symbols
+    from blofin_assets.defs.resources import CandleSourceResource
 
     symbols = symbols_for(n_symbols)
     per_symbol = -(-total_candles // len(symbols))
     sampler = RssSampler() if Path("/proc/self/statm").exists() else None
     with tempfile.TemporaryDirectory() as tmp:
-        source = CandleSourceResource(symbols=list(symbols), candles_per_symbol=per_symbol)
-        resources = {
-            "candle_source": source,
-            "model_store": ModelStoreResource(models_dir=f"{tmp}/models"),
-            "results_db": ResultsDatabase(url=f"sqlite:///{tmp}/results.db"),
-            SYMBOL_IO_MANAGER: SymbolPartitionIOManager(base_dir=f"{tmp}/storage"),
-        }
-        instance = dg.DagsterInstance.ephemeral(tempdir=tmp)
-        tags = register_symbols(instance, source.source())  # one run over every symbol, as make run does
-        if sampler:
-            sampler.start()
-        # The clock holds the graph, not the imports: skops, imported above as loading the
-        # definitions did before ml/skops_files.py deferred it (0.7-1.1 s), included.
-        start = time.perf_counter()
-        result = dg.materialize(
-            defs.assets, resources=resources, instance=instance, tags=tags, run_config=ORIGINAL if original else None
+        os.environ.update(
+            BLOFIN_MODELS_DIR=f"{tmp}/models", BLOFIN_DB_URL=f"sqlite:///{tmp}/results.db", BLOFIN_IO_DIR=f"{tmp}/storage"
         )
-        wall = time.perf_counter() - start
-        if sampler:
-            sampler.stop()
-        steps: dict[str, float] = {}
-        step_peaks: dict[str, float | None] = {}
-        started: dict[str, float] = {}
-        for entry in instance.all_logs(result.run_id):
-            event = entry.dagster_event
-            if event is None or event.step_key is None:
-                continue
-            if event.event_type_value == "STEP_START":
-                started[event.step_key] = entry.timestamp
-            elif event.event_type_value == "STEP_SUCCESS":
-                steps[event.step_key] = entry.timestamp - started[event.step_key]
-                if sampler:
-                    step_peaks[event.step_key] = sampler.peak_between(started[event.step_key], entry.timestamp)
-        estimators = {}
-        for event in result.get_asset_materialization_events():
-            meta = event.materialization.metadata
-            if "estimator" in meta:
-                estimators[event.asset_key.to_user_string()] = meta["estimator"].value
-        comparison = result.output_for_node("model_comparison")
-        models = {
-            row["model"]: {k: row[k] for k in ("metric", "value", "baseline", "skill", "wf_skill_mean", "wf_skill_std")}
-            for row in comparison.to_dict("records")
-        }
+        shutil.copy(Path(__file__).resolve().parents[1] / "config" / "dagster.yaml", tmp)
+        source = {"symbols": list(symbols), "candles_per_symbol": per_symbol}
+        run_config = {"resources": {"candle_source": {"config": source}}, **(ORIGINAL if original else {})}
+        # The job `dagster asset materialize --select '*' -m blofin_assets.definitions` runs.
+        repository = ReconstructableRepository.for_module("blofin_assets.definitions", "defs")
+        job = repository.get_reconstructable_job(defs.resolve_implicit_global_asset_job_def().name)
+        with dg.DagsterInstance.from_config(tmp) as instance:
+            # one run over every symbol, as make run does
+            tags = register_symbols(instance, CandleSourceResource(**source).source())
+            if sampler:
+                sampler.start()
+            # The clock holds the graph, not the imports: skops, imported above as loading the
+            # definitions did before ml/skops_files.py deferred it (0.7-1.1 s), included.
+            start = time.perf_counter()
+            result = dg.execute_job(job, instance, run_config=run_config, tags=tags)
+            wall = time.perf_counter() - start
+            if sampler:
+                sampler.stop()
+            steps: dict[str, float] = {}
+            step_peaks: dict[str, float | None] = {}
+            started: dict[str, float] = {}
+            for entry in instance.all_logs(result.run_id):
+                event = entry.dagster_event
+                if event is None or event.step_key is None:
+                    continue
+                if event.event_type_value == "STEP_START":
+                    started[event.step_key] = entry.timestamp
+                elif event.event_type_value == "STEP_SUCCESS":
+                    steps[event.step_key] = entry.timestamp - started[event.step_key]
+                    if sampler:
+                        step_peaks[event.step_key] = sampler.peak_between(started[event.step_key], entry.timestamp)
+            estimators = {}
+            for event in result.get_asset_materialization_events():
+                meta = event.materialization.metadata
+                if "estimator" in meta:
+                    estimators[event.asset_key.to_user_string()] = meta["estimator"].value
+            comparison = defs.load_asset_value("model_comparison", instance=instance)
+            models = {
+                row["model"]: {k: row[k] for k in ("metric", "value", "baseline", "skill", "wf_skill_mean", "wf_skill_std")}
+                for row in comparison.to_dict("records")
+            }
     return {
         "configuration": "original" if original else "project",
         "total_candles": per_symbol * len(symbols),
