@@ -21,6 +21,9 @@ from blofin_assets.ml.models.mlp import MLP, pick_device, train
 from blofin_assets.ml.models.regressor import CalibratedRegressor
 from blofin_assets.ml.splits import calibration_split
 
+# Rows per block when the network scores many (see _log_return).
+PREDICT_BLOCK = 8192
+
 
 class PricePredictor(CalibratedRegressor):
     """The close ``horizon`` candles ahead: an MLP (ReLU, dropout, Adam) on the scaled features
@@ -223,12 +226,19 @@ class PricePredictor(CalibratedRegressor):
         self.layers_ = [(m.weight.detach().numpy().T.copy(), m.bias.detach().numpy().copy()) for m in linear]
 
     def _log_return(self, Xs: np.ndarray) -> np.ndarray:
-        """The network in eval mode (dropout off): ReLU between the linear layers."""
-        h = Xs
-        for weight, bias in self.layers_[:-1]:
-            h = np.maximum(h @ weight + bias, 0.0)
-        weight, bias = self.layers_[-1]
-        z = (h @ weight + bias)[:, 0].astype(np.float64)
+        """The network in eval mode (dropout off): ReLU between the linear layers.
+
+        In blocks of rows, in place: all at once, the 720k training rows at 1M candles made
+        three 128-wide temporaries (1.1 GB) to score in-sample."""
+        z = np.empty(len(Xs), dtype=np.float64)
+        for start in range(0, len(Xs), PREDICT_BLOCK):
+            h = Xs[start : start + PREDICT_BLOCK]
+            for weight, bias in self.layers_[:-1]:
+                h = h @ weight
+                h += bias
+                np.maximum(h, 0.0, out=h)
+            weight, bias = self.layers_[-1]
+            z[start : start + PREDICT_BLOCK] = (h @ weight + bias)[:, 0]
         return self.target_mean_ + self.target_std_ * z
 
     def predict_log_return(self, X: pd.DataFrame) -> np.ndarray:

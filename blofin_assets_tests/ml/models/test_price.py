@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from blofin_assets.ml.models import price
 from blofin_assets.ml.models.mlp import SeededDropout
 from blofin_assets.ml.models.price import PricePredictor
 
@@ -40,6 +41,20 @@ def test_a_fit_draws_nothing_from_torchs_process_wide_random_state(small_table):
     np.testing.assert_array_equal(first.predict(test), second.predict(test))
     other_seed, _ = fit("price_predictor", small_table[0], epochs=3, random_state=1)
     assert not np.array_equal(first.predict(test), other_seed.predict(test))
+
+
+def test_many_rows_are_scored_in_blocks_with_the_networks_own_values(small_table, monkeypatch):
+    """Rows go through the layers a block at a time (bounded memory); a block boundary changes
+    nothing: the values are the network's own on all rows at once, whatever the block size."""
+    model, test = fit("price_predictor", small_table[0], epochs=2)
+    Xs = model._scaled(test)
+    with torch.no_grad():
+        network = model.estimator_.eval()(torch.from_numpy(Xs)).numpy().astype(np.float64)
+    expected = model.target_mean_ + model.target_std_ * network
+    for block in (7, 64, len(Xs) + 1):
+        monkeypatch.setattr(price, "PREDICT_BLOCK", block)
+        np.testing.assert_allclose(model._log_return(Xs), expected, rtol=1e-5, atol=1e-7)
+    assert len(Xs) > 64 and len(Xs) % 7  # the blocks above split the rows, one of them unevenly
 
 
 def test_dropout_is_on_in_training_and_off_in_prediction():
