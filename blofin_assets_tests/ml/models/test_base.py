@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blofin_assets.ml.models import MODEL_CLASSES
+from blofin_assets.ml.models import MODEL_CLASSES, base
 from blofin_assets.ml.training import build_model
 from blofin_assets_tests.ml.models.fitting import fit
 
@@ -57,6 +57,18 @@ def test_missing_or_non_finite_features_give_a_clear_error(small_table):
     broken.iloc[3, broken.columns.get_loc("adx")] = np.nan
     with pytest.raises(ValueError, match="'adx' is NaN or infinite in row 3"):
         model.predict(broken)
+
+
+def test_rows_are_scaled_as_standard_scaler_does_a_block_at_a_time_or_all_at_once(small_table, monkeypatch):
+    """The scaled matrix is StandardScaler.transform's in float32, bit for bit, however many
+    blocks the rows are scaled in."""
+    model, test = fit("volatility_regressor", small_table[0])
+    matrix = model._matrix(test)
+    expected = model.scaler_.transform(matrix).astype(np.float32)
+    for block in (7, 100, len(matrix) + 1):
+        monkeypatch.setattr(base, "SCALE_BLOCK", block)
+        np.testing.assert_array_equal(model._scale(matrix), expected)
+    assert len(matrix) > 100 and len(matrix) % 7 and len(matrix) % 100  # blocks split the rows unevenly
 
 
 def test_predicting_before_fitting_is_refused():
