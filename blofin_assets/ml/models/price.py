@@ -7,7 +7,6 @@ row's close. Runs on CUDA when it is there, on the CPU otherwise.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,7 @@ from sklearn.metrics import r2_score
 from torch import nn
 
 from blofin_assets.ml.metrics import compare_regression, directional_accuracy
-from blofin_assets.ml.models.mlp import MLP, pick_device, train
+from blofin_assets.ml.models.mlp import MLP, one_torch_thread, pick_device, train
 from blofin_assets.ml.models.regressor import CalibratedRegressor
 from blofin_assets.ml.splits import calibration_split
 
@@ -146,17 +145,11 @@ class PricePredictor(CalibratedRegressor):
         self.features = features
 
     @classmethod
-    @contextmanager
     def side_by_side(cls, fits: int):
-        """torch's intra-op threads are the process's: while ``fits`` networks train at once
-        (walk-forward folds), each gets cores / fits of them rather than all (at 100k candles
-        the validation on 2 cores 3.9 -> 3.2-3.4 s)."""
-        before = torch.get_num_threads()
-        torch.set_num_threads(max(1, before // max(1, fits)))
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
+        """Every fit trains on one torch thread (one_torch_thread); set once here, before the
+        folds' threads start (they inherit it), rather than by fits racing each other over
+        torch's settings. Two folds on two threads each had run four on two cores."""
+        return one_torch_thread()
 
     @classmethod
     def search_space(cls, trial) -> dict:
@@ -211,10 +204,11 @@ class PricePredictor(CalibratedRegressor):
             dropout_generator=np.random.default_rng(self.random_state + 1),
         ).to(device)
         stopping = None if stop is None else (Xs[stop], z[stop])
-        self.stopping_curve_, self.best_epoch_ = train(
-            net, (Xs[learn], z[learn]), stopping, epochs=epochs, batch=batch, learning_rate=self.learning_rate,
-            patience=self.patience, seed=self.random_state, device=device, name=self.name,
-        )
+        with one_torch_thread():
+            self.stopping_curve_, self.best_epoch_ = train(
+                net, (Xs[learn], z[learn]), stopping, epochs=epochs, batch=batch, learning_rate=self.learning_rate,
+                patience=self.patience, seed=self.random_state, device=device, name=self.name,
+            )
         self.estimator_used_ = f"torch MLP {list(self.hidden_sizes)}, batch {batch}, " + (
             f"{len(self.stopping_curve_)} of at most {epochs} epochs, kept epoch {self.best_epoch_}" if stop is not None else f"{epochs} epochs"
         )

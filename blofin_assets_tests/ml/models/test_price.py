@@ -93,9 +93,9 @@ def test_patience_0_trains_every_epoch_on_every_row(small_table):
     assert model.estimator_used_.endswith(", 4 epochs")
 
 
-def test_networks_trained_side_by_side_share_torchs_threads_out():
-    """Inside ``side_by_side(2)`` a thread started for a fold gets half of torch's intra-op
-    threads; afterwards the process has all of them again."""
+def test_networks_trained_side_by_side_start_on_one_torch_thread():
+    """Inside ``side_by_side(2)`` a thread started for a fold gets one intra-op thread, the
+    count every fit trains with; afterwards the process has all of them again."""
     before = torch.get_num_threads()
     if before < 2:
         pytest.skip("one core: nothing to share")
@@ -104,5 +104,22 @@ def test_networks_trained_side_by_side_share_torchs_threads_out():
         fold = threading.Thread(target=lambda: seen.setdefault("fold", torch.get_num_threads()))
         fold.start()
         fold.join()
-    assert seen["fold"] == before // 2
+    assert seen["fold"] == 1
     assert torch.get_num_threads() == before
+
+
+def test_a_fit_gives_the_same_network_whatever_torchs_thread_count(small_table):
+    """One thread for every fit: the weights do not depend on the cores torch was given (on
+    AVX-512 machines two threads summed gradients in another order), and the caller's thread
+    count is back afterwards."""
+    if torch.get_num_threads() < 2:
+        pytest.skip("one core: one thread count only")
+    before = torch.get_num_threads()
+    weights = []
+    for threads in (before, 1):
+        torch.set_num_threads(threads)
+        model, _ = fit("price_predictor", small_table[0], epochs=3)
+        weights.append(np.concatenate([array.ravel() for layer in model.layers_ for array in layer]))
+        assert torch.get_num_threads() == threads
+    torch.set_num_threads(before)
+    np.testing.assert_array_equal(weights[0], weights[1])
