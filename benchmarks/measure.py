@@ -74,6 +74,7 @@ def run_graph(total_candles: int, n_symbols: int = 3, original: bool = False) ->
 
     import dagster as dg
     import skops.io  # noqa: F401
+    import torch  # noqa: F401
     from dagster._core.definitions.reconstruct import ReconstructableRepository
 
     from blofin_assets.definitions import defs
@@ -98,8 +99,9 @@ def run_graph(total_candles: int, n_symbols: int = 3, original: bool = False) ->
             tags = register_symbols(instance, CandleSourceResource(**source).source())
             if sampler:
                 sampler.start()
-            # The clock holds the graph, not the imports: skops, imported above as loading the
-            # definitions did before ml/skops_files.py deferred it (0.7-1.1 s), included.
+            # The clock holds the graph, not the imports: skops and torch, imported above as
+            # loading the definitions did before ml/skops_files.py and models/price.py deferred
+            # them (0.7-1.1 s each), included.
             start = time.perf_counter()
             result = dg.execute_job(job, instance, run_config=run_config, tags=tags)
             wall = time.perf_counter() - start

@@ -3,6 +3,10 @@
 The network learns the standardized log return ln(close[t+h] / close[t]) rather than the price
 itself, so one model serves symbols priced at 100 and at 40,000; the price is rebuilt from the
 row's close. Runs on CUDA when it is there, on the CPU otherwise.
+
+torch (and mlp.py, the network) is imported when a network is first trained or loaded: it is
+0.9 s of the 3.2 s the definitions take to load, which the UI's code location, the daemon, sensor
+ticks and commands such as `blofin symbols` need not pay.
 """
 
 from __future__ import annotations
@@ -10,13 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 from scipy.special import ndtr
 from sklearn.metrics import r2_score
-from torch import nn
 
 from blofin_assets.ml.metrics import compare_regression, directional_accuracy
-from blofin_assets.ml.models.mlp import MLP, one_torch_thread, pick_device, train
 from blofin_assets.ml.models.regressor import CalibratedRegressor
 from blofin_assets.ml.splits import calibration_split
 
@@ -149,6 +150,8 @@ class PricePredictor(CalibratedRegressor):
         """Every fit trains on one torch thread (one_torch_thread); set once here, before the
         folds' threads start (they inherit it), rather than by fits racing each other over
         torch's settings. Two folds on two threads each had run four on two cores."""
+        from blofin_assets.ml.models.mlp import one_torch_thread
+
         return one_torch_thread()
 
     @classmethod
@@ -179,6 +182,10 @@ class PricePredictor(CalibratedRegressor):
         return learn, stop
 
     def _fit_scaled(self, X, Xs, y):
+        import torch
+
+        from blofin_assets.ml.models.mlp import MLP, one_torch_thread, pick_device, train
+
         learn, stop = self._stopping_rows(X)
         log_return = np.log(np.asarray(y, dtype=np.float64) / self._close(X))
         self.target_mean_ = float(log_return[learn].mean())
@@ -216,6 +223,8 @@ class PricePredictor(CalibratedRegressor):
         self._keep_layers()
 
     def _keep_layers(self) -> None:
+        from torch import nn
+
         linear = [m for m in self.estimator_.net if isinstance(m, nn.Linear)]
         self.layers_ = [(m.weight.detach().numpy().T.copy(), m.bias.detach().numpy().copy()) for m in linear]
 
@@ -302,9 +311,15 @@ class PricePredictor(CalibratedRegressor):
         }
 
     def _save_estimator(self, path):
+        import torch
+
         torch.save(self.estimator_.state_dict(), path)
 
     def _load_estimator(self, path, fitted):
+        import torch
+
+        from blofin_assets.ml.models.mlp import MLP
+
         net = MLP(self.n_features_in_, tuple(self.hidden_sizes), self.dropout)
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         net.eval()

@@ -1,5 +1,7 @@
 """price_predictor: PyTorch MLP on log returns, prices rebuilt per symbol."""
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -11,6 +13,13 @@ from blofin_assets.ml.models.mlp import SeededDropout
 from blofin_assets.ml.models.price import PricePredictor
 
 from blofin_assets_tests.ml.models.fitting import fit
+
+
+def test_loading_the_definitions_leaves_torch_unimported():
+    """torch comes with the first network trained or loaded, not with the definitions."""
+    code = "import sys, blofin_assets.definitions; print(any(m == 'torch' or m.startswith('torch.') for m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_price_model_gives_prices_on_each_symbols_scale(small_table):
