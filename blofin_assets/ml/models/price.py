@@ -4,13 +4,12 @@ The network learns the standardized log return ln(close[t+h] / close[t]) rather 
 itself, so one model serves symbols priced at 100 and at 40,000; the price is rebuilt from the
 row's close. Runs on CUDA when it is there, on the CPU otherwise.
 
-torch (and mlp.py, the network) is imported when a network is first trained or loaded: it is
-0.9 s of the 3.2 s the definitions take to load, which the UI's code location, the daemon, sensor
-ticks and commands such as `blofin symbols` need not pay.
+torch (and mlp.py, the network) is imported when a network is first trained or loaded: it made
+1.1 s of the 3.4 s the definitions took to load, which the UI's code location, the daemon,
+sensor ticks and commands such as `blofin symbols` need not pay.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 import pandas as pd
