@@ -11,7 +11,7 @@
 Each run is a fresh process, so its peak memory is its own. One JSON line with every figure
 comes last.
 
-    python -m benchmarks.graph                                  # all of it (about 19 minutes, 11 of them the 5M run)
+    python -m benchmarks.graph                                  # all of it (about 17 minutes, 11 of them the 5M run)
     python -m benchmarks.graph --sizes 20000 --compare-at 0 --scale-candles 0 --large-candles 0
 """
 
