@@ -103,7 +103,7 @@ def run_graph(total_candles: int, n_symbols: int = 3, original: bool = False) ->
             # loading the definitions did before ml/skops_files.py and models/price.py deferred
             # them (0.7-1.1 s each), included.
             start = time.perf_counter()
-            result = dg.execute_job(job, instance, run_config=run_config, tags=tags)
+            result = dg.execute_job(job, instance, run_config=run_config, tags=tags, raise_on_error=True)
             wall = time.perf_counter() - start
             if sampler:
                 sampler.stop()
