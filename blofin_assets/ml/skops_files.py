@@ -1,7 +1,7 @@
 """scikit-learn objects to and from skops files, skops imported on first use.
 
 Importing ``skops.io`` imports every scikit-learn estimator to list its trusted types: 0.7-1.1 s
-on top of the 3.9-4.4 s the definitions take to load. Imported here when a file is first
+on top of the 3.9-4.4 s the definitions took to load then. Imported here when a file is first
 written or read, a process that touches none (the UI's code location, a sensor tick,
 ``blofin symbols``) starts that much sooner."""
 
