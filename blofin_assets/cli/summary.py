@@ -37,14 +37,12 @@ def backtest_table(rows: list[dict]) -> pd.DataFrame | None:
 
 
 def ensemble_line(config: dict) -> str:
-    """The ensembles' held-out direction accuracy, beside the members and the majority class."""
-    evaluation = config["evaluation"]
-    figures = ", ".join(f"{name} {result['accuracy']:.4f}" for name, result in evaluation.items())
-    baseline = next(iter(evaluation.values()))["baseline_accuracy"]
-    return (
-        f"Ensemble: {config['ensemble_type']} chosen. Held-out direction accuracy: {figures}; "
-        f"majority class {baseline:.4f}"
+    """The ensembles' and the directional members' held-out direction accuracy, each with its
+    skill over chance (its own baseline: chance agreement given how often it called UP)."""
+    figures = ", ".join(
+        f"{name} {result['accuracy']:.4f} (skill {fmt(result['skill'], 2)})" for name, result in config["evaluation"].items()
     )
+    return f"Ensemble: {config['ensemble_type']} chosen. Held-out direction accuracy: {figures}"
 
 
 def live_lines(rows: list[dict]) -> list[str] | None:

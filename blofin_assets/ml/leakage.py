@@ -7,7 +7,8 @@ Three findings fail a model's audit:
   ``max_skill_gap`` and more than ``gap_sigmas`` fold standard deviations;
 - the shuffled-target control out of its chance bounds: a model retrained on permuted training
   labels (the models with ``shuffled_control``: the direction model) must not call the
-  held-out labels better than chance, else something besides the labels (features, split,
+  held-out labels better or worse than chance agreement, beyond ``control_sigmas`` standard
+  errors, else something besides the labels (features, split,
   scaling) carries the answer.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from blofin_assets.ml.metrics import compare_classification
 from blofin_assets.ml.reports import Audit, ShuffledControl, ValidationReport
 from blofin_assets.ml.splits import TEST, TRAIN
 from blofin_assets.ml.training import build_model
@@ -49,17 +51,19 @@ def shuffled_target_control(
     train[target] = train.groupby("symbol")[target].transform(lambda s: rng.permutation(s.to_numpy()))
     model.fit(train, train[target].to_numpy())
     y = test[target].to_numpy()
-    accuracy = float(np.mean(model.predict(test) == y))
-    n = len(y)
-    shares = np.bincount(y.astype(np.int64), minlength=len(model.class_labels)) / n
-    margin = sigmas * np.sqrt(0.25 / n)
-    low, high = 1.0 / len(model.class_labels) - margin, float(shares.max()) + margin
+    comparison = compare_classification(y, model.predict(test))
+    accuracy, chance = comparison["model"]["accuracy"], comparison["baseline"]["accuracy"]
+    # A blind predictor's accuracy is chance agreement give or take its noise: labels overlap
+    # ``horizon`` rows, so n / horizon of them are effectively independent.
+    margin = sigmas * float(np.sqrt(chance * (1.0 - chance) / max(1.0, len(y) / horizon)))
     return {
         "accuracy": accuracy,
-        "chance_low": float(low),
-        "chance_high": float(high),
-        "within": bool(low <= accuracy <= high),
-        "n_test": int(n),
+        "chance": chance,
+        "skill": comparison["skill"],
+        "chance_low": chance - margin,
+        "chance_high": chance + margin,
+        "within": bool(chance - margin <= accuracy <= chance + margin),
+        "n_test": int(len(y)),
     }
 
 

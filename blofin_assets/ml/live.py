@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.base import is_classifier
 
 from blofin_assets.ml.dataset import KEY
-from blofin_assets.ml.metrics import accuracy_difference_se
+from blofin_assets.ml.metrics import compare_classification, skill_drop_is_significant
 from blofin_assets.ml.models import CandleModel
 
 SIGNAL = "ensemble"  # the model name the ensemble's signal is recorded under
@@ -30,7 +30,7 @@ def split_by_outcome(records: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.Dat
 
 def score_model(model: CandleModel, outcomes: pd.DataFrame, train: pd.DataFrame) -> dict:
     """The model's recorded predictions on ``outcomes`` beside its naive baseline, the model's
-    own way (model.compare: majority class, no-change price, the symbol's training mean)."""
+    own way (model.compare: chance agreement, no-change price, the symbol's training mean)."""
     return _figures(model, model.compare(outcomes, train, outcomes["prediction"].to_numpy()), len(outcomes))
 
 
@@ -45,24 +45,38 @@ def _figures(model: CandleModel, comparison: dict, n: int) -> dict:
     }
 
 
-def score_signal(outcomes: pd.DataFrame, train: pd.DataFrame) -> dict:
+def score_signal(outcomes: pd.DataFrame) -> dict:
     """The ensemble's recorded direction (prediction 1 = UP) against target_direction, beside
-    the training majority class; abstained candles are left out (no trade was taken)."""
+    chance agreement; abstained candles are left out (no trade was taken)."""
     traded = outcomes[~outcomes["abstain"].astype(bool)]
     y = traded["target_direction"].to_numpy()
-    majority = int(train["target_direction"].mode().iloc[0])
-    accuracy = float(np.mean(traded["prediction"].to_numpy() == y)) if len(y) else None
-    baseline = float(np.mean(y == majority)) if len(y) else None
-    skill = None if accuracy is None or baseline >= 1 else (accuracy - baseline) / (1 - baseline)
-    return {"n": int(len(y)), "metric": "accuracy", "live": accuracy, "baseline": baseline, "skill": skill}
+    if not len(y):
+        return {"n": 0, "metric": "accuracy", "live": None, "baseline": None, "skill": None}
+    comparison = compare_classification(y.astype(np.int64), traded["prediction"].to_numpy().astype(np.int64))
+    return {"n": int(len(y)), "metric": "accuracy", "live": comparison["model"]["accuracy"], "baseline": comparison["baseline"]["accuracy"], "skill": comparison["skill"]}
 
 
-def expected_accuracy(confidence) -> float | None:
-    """Confidence-based performance estimation: with calibrated probabilities, the expected
-    accuracy of predictions is the mean probability of the predicted class, max(p, 1 - p)
-    for two classes. Meaningful only where the probabilities are calibrated."""
+def expected_skill(predicted, confidence, n_classes: int) -> dict:
+    """Confidence-based performance estimation, before the labels arrive. With calibrated
+    probabilities the expected accuracy of predictions is their mean confidence (the
+    probability of the predicted class), and each class's expected share of the labels the
+    mean probability of it; chance agreement with the predicted shares, and so the expected
+    skill over chance, follow. Only the predicted class's probability is recorded: the rest is
+    spread evenly over the other classes (exact for two). Meaningful only where the
+    probabilities are calibrated."""
+    predicted = np.asarray(predicted, dtype=np.int64)
     confidence = np.asarray(confidence, dtype=np.float64)
-    return float(confidence.mean()) if len(confidence) else None
+    if not len(confidence):
+        return {"expected_accuracy": None, "expected_chance": None, "expected_skill": None}
+    probabilities = np.repeat(((1.0 - confidence) / (n_classes - 1))[:, None], n_classes, axis=1)
+    probabilities[np.arange(len(predicted)), predicted] = confidence
+    chance = float(probabilities.mean(axis=0) @ (np.bincount(predicted, minlength=n_classes) / len(predicted)))
+    accuracy = float(confidence.mean())
+    return {
+        "expected_accuracy": accuracy,
+        "expected_chance": chance,
+        "expected_skill": None if chance >= 1.0 else (accuracy - chance) / (1.0 - chance),
+    }
 
 
 def calibration(confidence, correct, bins: int = 10) -> dict:
@@ -116,40 +130,44 @@ def judge(
     """One model's live record (``model`` None: the ensemble's signal, ``validation`` then its
     held-out evaluation). ``live`` is its main metric on the outcomes, beside the naive
     ``baseline`` over the same candles and its ``validation`` figure; ``drop`` compares the
-    figure monitoring uses (accuracy; a regressor's error relative to its baseline, as
-    model_performance does) with the same figure on validation, and counts (``dropped``) with
-    at least ``min_outcomes`` outcomes, beyond ``max_drop`` and, for accuracy, beyond noise. For
-    probabilities (classifiers, the ensemble): the expected accuracy of the pending predictions,
-    trusted only when the labelled ones show an expected calibration error within ``max_ece``."""
+    figure monitoring uses (a classifier's and the ensemble's skill over chance; a regressor's
+    error relative to its baseline, as model_performance does) with the same figure on
+    validation, and counts (``dropped``) with at least ``min_outcomes`` outcomes, beyond
+    ``max_drop`` and, for skill, beyond noise. For probabilities (classifiers, the ensemble):
+    the expected skill of the pending predictions, trusted only when the labelled ones show an
+    expected calibration error within ``max_ece``."""
     n = int(len(outcomes))
     if model is None:
-        figures = score_signal(outcomes, train)
+        figures = score_signal(outcomes)
         n = figures["n"]
-        reference, current = validation.get("accuracy"), figures["live"]
-        validation_main, n_validation = reference, int(validation.get("n") or 0)
-        drop = None if not reference or current is None else (reference - current) / reference
-        significant = drop is not None and reference - current > 2.0 * accuracy_difference_se(reference, n_validation, current, n, horizon)
+        held_out = {"model": {"accuracy": validation.get("accuracy")}, "baseline": {"accuracy": validation.get("baseline_accuracy")}, "skill": validation.get("skill"), "n": int(validation.get("n") or 0)}
+        live = {"model": {"accuracy": figures["live"]}, "baseline": {"accuracy": figures["baseline"]}, "skill": figures["skill"], "n": n}
+        figure, reference, current = "skill", held_out["skill"], figures["skill"]
+        validation_main = validation.get("accuracy")
+        drop = None if reference is None or current is None else reference - current
+        significant = drop is not None and skill_drop_is_significant(held_out, live, horizon)
         traded = outcomes[~outcomes["abstain"].astype(bool)] if n else outcomes
         confidence, correct = traded["confidence"], traded["prediction"].to_numpy() == traded["target_direction"].to_numpy()
-        validation_accuracy = reference
+        n_classes = 2
     else:
         metric = model.main_metric
         comparison = model.compare(outcomes, train, outcomes["prediction"].to_numpy()) if n else None
         figures = _figures(model, comparison, n) if n else {"n": 0, "metric": metric, "live": None, "baseline": None, "skill": None}
-        _, reference = model.monitored_figure(validation)
+        figure, reference = model.monitored_figure(validation)
         current = model.monitored_figure(comparison)[1] if n else None
         validation_main = validation["model"][metric]
-        drop = None if not reference or current is None else model.relative_drop(reference, current)
-        significant = drop is not None and model.drop_is_significant(reference, int(validation["n"]), current, n, horizon)
+        drop = None if reference is None or current is None else model.performance_drop(reference, current)
+        significant = drop is not None and model.drop_is_significant(validation, comparison, horizon)
         # A classifier's confidence is the probability of its predicted class; a regressor's is a
         # hit rate within a tolerance, not an accuracy, so it gives no estimate.
         confidence = outcomes["confidence"] if is_classifier(model) else None
         correct = outcomes["prediction"].to_numpy() == outcomes[model.target].to_numpy() if is_classifier(model) else None
-        validation_accuracy = validation["model"].get("accuracy")
+        n_classes = len(model.class_labels) if is_classifier(model) else 0
     enough = figures["n"] >= min_outcomes
     result = {
         **figures,
         "validation": validation_main,
+        "figure": figure,
         "current": current,
         "reference": reference,
         "drop": drop,
@@ -161,12 +179,12 @@ def judge(
     if confidence is not None:
         checked = calibration(confidence.to_numpy(), correct)
         waiting = pending[~pending["abstain"].astype(bool)] if model is None else pending
-        expected = expected_accuracy(waiting["confidence"].to_numpy())
+        expected = expected_skill(waiting["prediction"].to_numpy(), waiting["confidence"].to_numpy(), n_classes)
         trusted = checked["n"] >= max(1, min_outcomes) and checked["ece"] <= max_ece
-        estimated_drop = None if expected is None or not validation_accuracy else (validation_accuracy - expected) / validation_accuracy
+        estimated_drop = None if expected["expected_skill"] is None or reference is None else reference - expected["expected_skill"]
         result["estimate"] = {
-            "expected_accuracy": expected,
-            "validation_accuracy": validation_accuracy,
+            **expected,
+            "validation_skill": reference,
             "drop": estimated_drop,
             "calibration": checked,
             "trusted": trusted,

@@ -5,12 +5,12 @@ rows are labelled rows after that window plus a purge of ``horizon`` rows (their
 overlap the training labels); the recent window is the newest ``recent_rows`` of them per
 symbol.
 
-Performance is the model's ``monitored_figure`` (accuracy for classifiers; for regressors MAE
-relative to the naive forecast on the same rows), compared with the same figure on the
-validation's held-out period: the model's ``relative_drop``, which must also be significant
-for the model (``drop_is_significant``: for a classifier, beyond two standard errors, since a
-coin-flip model's accuracy over two weeks wanders by more than 10% on noise alone). See
-ml/models/tasks.py.
+Performance is the model's ``monitored_figure`` (for classifiers the skill over chance, which
+the window's class balance does not move; for regressors MAE relative to the naive forecast on
+the same rows), compared with the same figure on the validation's held-out period: the model's
+``performance_drop``, which must also be significant for the model (``drop_is_significant``:
+for a classifier, beyond two standard errors, since a coin-flip model's skill over two weeks
+wanders by more than 0.1 on noise alone). See ml/models/tasks.py.
 """
 
 from __future__ import annotations
@@ -61,11 +61,8 @@ def model_performance(
         return {**result, "status": "no unseen labelled rows yet", "current": None, "drop": None, "dropped": False}
     comparison = model.compare(unseen, training, model.predict(unseen))
     metric, current = model.monitored_figure(comparison)
-    drop = None if validation is None or current is None else model.relative_drop(validation, current)
-    dropped = drop is not None and drop > max_drop
-    if dropped:
-        n_validation = metadata["validation"]["pooled"]["n"]
-        dropped = model.drop_is_significant(validation, n_validation, current, len(unseen), horizon)
+    drop = None if validation is None or current is None else model.performance_drop(validation, current)
+    dropped = drop is not None and drop > max_drop and model.drop_is_significant(held_out, comparison, horizon)
     return {
         **result,
         "status": "scored",
@@ -130,7 +127,7 @@ def decide(performance: dict, drift: dict, live: dict | None = None) -> dict:
         reasons.append(
             {
                 "reason": "live_performance",
-                "metric": f"live {live['metric']} over {live['n']} outcomes",
+                "metric": f"live {live['figure']} over {live['n']} outcomes",
                 "baseline": live["reference"],
                 "current": live["current"],
                 "severity": severity(live["drop"], live["max_drop"]),
@@ -141,9 +138,9 @@ def decide(performance: dict, drift: dict, live: dict | None = None) -> dict:
         reasons.append(
             {
                 "reason": "estimated_performance",
-                "metric": f"expected accuracy of {live['pending']} pending predictions",
-                "baseline": estimate["validation_accuracy"],
-                "current": estimate["expected_accuracy"],
+                "metric": f"expected skill of {live['pending']} pending predictions",
+                "baseline": estimate["validation_skill"],
+                "current": estimate["expected_skill"],
                 "severity": severity(estimate["drop"], live["max_drop"]),
             }
         )

@@ -16,7 +16,7 @@ class Figures(TypedDict, total=False):
     mape, r2 (regressors), plus model-specific ones (return_r2, directional_accuracy)."""
 
     name: str  # the baseline's name
-    accuracy: float
+    accuracy: float  # a classifier's baseline: chance agreement (ml/metrics.py)
     precision: float
     recall: float
     f1: float
@@ -33,9 +33,10 @@ class Comparison(TypedDict):
 
     model: Figures
     baseline: Figures
-    skill: float | None  # 1 - error(model) / error(baseline)
+    skill: float | None  # 1 - error(model) / error(baseline): Cohen's kappa for classifiers
     n: int
     ic: NotRequired[float | None]  # information coefficient, for models with a direction score
+    direction_skill: NotRequired[float | None]  # skill over chance of a regressor's implied direction
 
 
 class Spread(TypedDict):
@@ -72,6 +73,8 @@ class WalkForwardReport(TypedDict):
 
 class ShuffledControl(TypedDict):
     accuracy: float
+    chance: float  # chance agreement given the labels' and the predictions' class shares
+    skill: float | None
     chance_low: float
     chance_high: float
     within: bool

@@ -2,7 +2,8 @@
 
 A retrained model (the challenger) replaces the current one (the champion) only if it is at
 least as good on the same held-out window: the test rows of the current data that lie after
-both models' training windows plus the purge gap, scored with the validation's metric.
+both models' training windows plus the purge gap, scored by the model's ``decision_figure``
+(a classifier's skill over chance, a regressor's MAE).
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def common_window(table: pd.DataFrame, windows: list[dict], horizon: int) -> pd.
     return pd.concat(parts) if parts else table.iloc[0:0]
 
 
-def score(model: CandleModel, rows: pd.DataFrame) -> float:
-    """The model's main metric on ``rows``."""
-    return model.metrics(rows[model.target].to_numpy(), model.predict(rows))[model.main_metric]
+def score(model: CandleModel, rows: pd.DataFrame) -> tuple[str, float]:
+    """(name, value) of the figure a champion and a challenger are compared by on ``rows``."""
+    return model.decision_figure(rows[model.target].to_numpy(), model.predict(rows))
 
 
 @dataclass
@@ -68,10 +69,9 @@ def retrain(
         "dropped": dropped,
     }
     window = common_window(table, [champion.metadata["training"]["data_window"], challenger.training["data_window"]], horizon)
-    metric = challenger.model.main_metric
     if window.empty:
         raise ValueError(f"{name}: no held-out rows after both models' training windows to compare them on")
-    old, new = score(champion.model, window), score(challenger.model, window)
+    (metric, old), (_, new) = score(champion.model, window), score(challenger.model, window)
     accepted = challenger.model.at_least_as_good(new, old)
     verdict = "at least as good" if accepted else "worse"
     record = {

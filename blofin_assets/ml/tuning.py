@@ -3,8 +3,9 @@
 The search (Optuna, TPE sampler seeded, median pruner) draws each model's hyperparameters from
 its class's ``search_space``. A trial is scored on TRAINING rows only, by purged cross-validation
 (the walk-forward folds, or combinatorial purged CV): its score is the mean skill over the
-folds, and its out-of-fold rows give a per-row gain series (improvement over the naive
-baseline, scaled so its mean is the skill). The held-out period is never seen.
+folds, and its out-of-fold rows give a gain series (each row's improvement over the naive
+baseline, scaled so its mean is the skill; see independent_gains for why rows are averaged in
+runs of ``horizon``). The held-out period is never seen.
 
 The verdict on the best trial:
 - deflated Sharpe ratio of its gain series, against the best Sharpe ratio expected from as many
@@ -65,6 +66,28 @@ def cv_folds(rows: pd.DataFrame, horizon: int, scheme: str, folds: int) -> list[
     if scheme == "cpcv":
         return [(s.train, s.test) for s in combinatorial_purged_splits(rows, horizon=horizon, n_groups=folds, k_test=2)]
     raise ValueError(f"cv must be one of {CV_SCHEMES}, got {scheme!r}")
+
+
+# Rows per run of gains, in horizons (see independent_gains).
+RUN_HORIZONS = 4
+
+
+def independent_gains(rows: pd.DataFrame, tested: list[np.ndarray], parts: list[np.ndarray], horizon: int) -> np.ndarray:
+    """A trial's out-of-fold row gains (``parts``, for the rows at positions ``tested`` of
+    ``rows``) as a series of nearly independent values: each row's gain (averaged where
+    several splits test it, as CPCV's do), then per symbol in time order the mean of each run
+    of RUN_HORIZONS x ``horizon`` rows.
+
+    Neighbouring labels share h - 1 of their h candles, so row gains are correlated up to lag
+    h - 1 and, taken as independent, overstate the certainty of their Sharpe ratio: on a
+    random walk (h = 5) their autocorrelation was 0.22, 0.10, 0.05, 0.02 at lags 1-4 and nil
+    beyond, and the t statistic of the same gains 1.40 row by row, 1.17 in runs of h, 1.09 of
+    2h, 1.07 of 4h and 1.04 of 8h. Runs of 4h leave the boundary between runs as their only
+    shared evidence (a few per cent of a run's variance)."""
+    gains = pd.Series(np.concatenate(parts)).groupby(np.concatenate(tested)).mean()
+    frame = rows.iloc[gains.index][["symbol", "timestamp"]].assign(gain=gains.to_numpy()).sort_values(["symbol", "timestamp"])
+    run = frame.groupby("symbol").cumcount().to_numpy() // (RUN_HORIZONS * horizon)
+    return frame.groupby([frame["symbol"].to_numpy(), run], sort=True)["gain"].mean().to_numpy()
 
 
 def judge_search(trials: list[TrialRecord], gains: dict[int, np.ndarray], *, min_probability: float, max_pbo: float, pbo_blocks: int = 10) -> tuple[TrialRecord | None, dict]:
@@ -142,7 +165,7 @@ def tune(
                     on_trial(record)
                 raise optuna.TrialPruned()
         score = float(np.mean(scores))
-        gains[trial.number] = np.concatenate(parts)
+        gains[trial.number] = independent_gains(rows, [test for _, test in splits], parts, horizon)
         record = TrialRecord(trial.number, params, scores, score, time.perf_counter() - started, "complete")
         trials.append(record)
         if on_trial:

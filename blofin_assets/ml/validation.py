@@ -39,13 +39,13 @@ def score_rows(
 
 
 def direction_skill(report: ValidationReport) -> float | None:
-    """Skill at calling the direction of the next h candles, for models that imply one."""
+    """Skill over chance at calling the direction of the next h candles, for models that imply
+    one: a classifier's own skill, or the one its comparison gives for the implied direction."""
     metric = report.get("direction_metric")
     if metric is None:
         return None
     pooled = report["pooled"]
-    accuracy, baseline = pooled["model"][metric], pooled["baseline"][metric]
-    return None if baseline >= 1 else (accuracy - baseline) / (1 - baseline)
+    return pooled["skill"] if metric == report["metric"] else pooled.get("direction_skill")
 
 
 def validate_model(

@@ -6,13 +6,14 @@ import pytest
 
 from blofin_assets.ml.live import (
     calibration,
-    expected_accuracy,
+    expected_skill,
     judge,
     parity_differences,
     score_model,
     score_signal,
     split_by_outcome,
 )
+from blofin_assets.ml.metrics import classification_skill
 from blofin_assets.ml.models import DirectionPredictor, RiskScorer
 
 T = pd.date_range("2024-03-01", periods=6, freq="1h", tz="UTC")
@@ -45,12 +46,13 @@ def test_records_split_into_those_with_an_outcome_and_those_still_waiting():
     assert list(done["target_direction"]) == [1, 1]
 
 
-def test_a_classifiers_live_accuracy_beside_the_training_majority():
+def test_a_classifiers_live_accuracy_beside_chance_agreement():
     train = pd.DataFrame({"symbol": ["A", "A", "A"], "target_direction": [0, 0, 1]})
     done, _ = split_by_outcome(records("direction_predictor", [1.0, 0.0, 1.0, 1.0], list(T[:4]), ["A"] * 4), table())
     figures = score_model(DirectionPredictor(), done, train)
-    # predicted 1,0,1,1 against 1,1,1,0: 2 of 4; the majority class (0) gets 1 of 4.
-    assert figures == {"n": 4, "metric": "accuracy", "live": 0.5, "baseline": 0.25, "skill": pytest.approx(1 / 3)}
+    # predicted 1,0,1,1 against 1,1,1,0: 2 of 4; a blind predictor calling UP 3 times in 4
+    # agrees with labels UP 3 times in 4 with chance 3/4 * 3/4 + 1/4 * 1/4 = 5/8
+    assert figures == {"n": 4, "metric": "accuracy", "live": 0.5, "baseline": 0.625, "skill": pytest.approx((0.5 - 0.625) / 0.375)}
 
 
 def test_a_regressors_live_error_beside_each_symbols_training_mean():
@@ -62,23 +64,30 @@ def test_a_regressors_live_error_beside_each_symbols_training_mean():
 
 
 def test_the_ensembles_record_leaves_out_the_candles_it_abstained_on():
-    train = pd.DataFrame({"target_direction": [1, 1, 0]})
     mine = records("ensemble", [1.0, 1.0, 0.0], list(T[:3]), ["A"] * 3, abstain=[False, True, False])
     done, _ = split_by_outcome(mine, table())
-    figures = score_signal(done, train)
-    assert figures["n"] == 2 and figures["live"] == 0.5 and figures["baseline"] == 1.0
+    figures = score_signal(done)
+    # traded: UP on an UP candle, DOWN on an UP candle; chance 1 x 1/2
+    assert figures["n"] == 2 and figures["live"] == 0.5 and figures["baseline"] == 0.5 and figures["skill"] == 0.0
 
 
-def test_expected_accuracy_matches_the_realized_one_for_calibrated_probabilities():
+def test_expected_skill_matches_the_realized_one_for_calibrated_probabilities():
     rng = np.random.default_rng(0)
-    confidence = rng.uniform(0.5, 1.0, 20_000)
-    calibrated = rng.random(20_000) < confidence  # right as often as it says
-    assert expected_accuracy(confidence) == pytest.approx(0.75, abs=0.01)
-    assert expected_accuracy(confidence) == pytest.approx(calibrated.mean(), abs=0.01)
+    n = 20_000
+    p_up = rng.uniform(0.05, 0.95, n)
+    predicted = (p_up > 0.5).astype(int)
+    confidence = np.maximum(p_up, 1 - p_up)
+    labels = (rng.random(n) < p_up).astype(int)  # UP as often as it says
+    calibrated = predicted == labels
+    estimate = expected_skill(predicted, confidence, 2)
+    assert estimate["expected_accuracy"] == pytest.approx(calibrated.mean(), abs=0.01)
+    assert estimate["expected_skill"] == pytest.approx(classification_skill(labels, predicted), abs=0.02)
+    # a probability of 0.5 everywhere says: no skill, whatever it calls
+    assert expected_skill(predicted, np.full(n, 0.5), 2)["expected_skill"] == pytest.approx(0.0)
     good = calibration(confidence, calibrated)
     assert good["ece"] < 0.02 and abs(good["gap"]) < 0.01
     overconfident = calibration(confidence, rng.random(20_000) < 0.5)
-    assert overconfident["ece"] > 0.2 and overconfident["gap"] == pytest.approx(0.25, abs=0.01)
+    assert overconfident["ece"] > 0.2 and overconfident["gap"] == pytest.approx(confidence.mean() - 0.5, abs=0.01)
 
 
 def test_judge_counts_a_drop_only_with_enough_outcomes_and_trusts_only_calibrated_estimates():
@@ -88,15 +97,15 @@ def test_judge_counts_a_drop_only_with_enough_outcomes_and_trusts_only_calibrate
     target = rng.integers(0, 2, n)
     labelled = pd.DataFrame({"symbol": "A", "timestamp": times, "close": 1.0, "target_direction": target})
     train = labelled.assign(target_direction=1)
-    # A coin flip, reported as such: accuracy near 0.5 against a validation accuracy of 0.7.
+    # A coin flip, reported as such: skill near 0 against a validation skill of 0.4.
     coin = records("direction_predictor", rng.integers(0, 2, n).astype(float), times, ["A"] * n, confidence=0.5)
     outcomes, _ = split_by_outcome(coin, labelled)
     pending = coin.head(10)
-    validation = {"model": {"accuracy": 0.7}, "baseline": {"accuracy": 0.5}, "n": 2000}
+    validation = {"model": {"accuracy": 0.7}, "baseline": {"accuracy": 0.5}, "skill": 0.4, "n": 2000}
     result = judge(DirectionPredictor(), outcomes, pending, train, validation, horizon=1, min_outcomes=50)
-    assert result["dropped"] and result["drop"] == pytest.approx((0.7 - result["live"]) / 0.7)
-    assert result["estimate"]["expected_accuracy"] == 0.5 and result["estimate"]["trusted"]
-    assert result["estimate"]["dropped"]  # calibrated at 0.5, and 0.5 is far below 0.7
+    assert result["figure"] == "skill" and result["dropped"] and result["drop"] == pytest.approx(0.4 - result["skill"])
+    assert result["estimate"]["expected_skill"] == pytest.approx(0.0) and result["estimate"]["trusted"]
+    assert result["estimate"]["dropped"]  # calibrated at 0.5: no skill expected, far below 0.4
     few = judge(DirectionPredictor(), outcomes.head(20), pending, train, validation, horizon=1, min_outcomes=50)
     assert not few["dropped"] and not few["estimate"]["trusted"]
 

@@ -86,7 +86,8 @@ class OutcomesConfig(CheckedConfig):
     min_outcomes: int = 50
     """Fewest outcomes before a live drop can ask for retraining."""
     max_drop: float = 0.10
-    """Relative worsening against validation that counts as a drop (as model_performance's)."""
+    """Worsening against validation that counts as a drop (as model_performance's): a fall of
+    a classifier's (or the signal's) skill over chance, a relative rise of a regressor's error."""
     max_ece: float = 0.05
     """The estimate from probabilities is trusted when their expected calibration error on
     labelled outcomes is at most this."""
@@ -146,14 +147,14 @@ def prediction_outcomes(
             parity = parity_differences(recorded, replayed)
     summary = pd.DataFrame(
         [{"model": n, "version": j["version"], "n": j["n"], "live": j["live"], "baseline": j["baseline"], "validation": j["validation"],
-          "drop": j["drop"], "pending": j["pending"], "expected_accuracy": (j.get("estimate") or {}).get("expected_accuracy")} for n, j in judged.items()]
+          "drop": j["drop"], "pending": j["pending"], "expected_skill": (j.get("estimate") or {}).get("expected_skill")} for n, j in judged.items()]
     )
     metadata = {"live_record": dg.MetadataValue.md(md_table(summary)), "recorded": len(records)}
     for name, result in judged.items():
         metadata[f"live/{name}/{result['metric']}"] = finite(result["live"])
         metadata[f"live/{name}/drop"] = finite(result["drop"])
         if result.get("estimate"):
-            metadata[f"estimate/{name}/expected_accuracy"] = finite(result["estimate"]["expected_accuracy"])
+            metadata[f"estimate/{name}/expected_skill"] = finite(result["estimate"]["expected_skill"])
     context.log.info(f"live record: {len(records)} recorded signal(s); outcomes: " + ", ".join(f"{n} {j['n']}" for n, j in judged.items()))
     db = results_db.get()
     try:

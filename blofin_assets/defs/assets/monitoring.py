@@ -22,7 +22,8 @@ class PerformanceConfig(CheckedConfig):
     recent_rows: int = 336
     """Newest unseen labelled rows per symbol to score each model on (336 = two weeks of 1h)."""
     max_drop: float = 0.10
-    """Relative worsening against the model's validation figure that calls for retraining."""
+    """Worsening against the model's validation figure that calls for retraining: a fall of a
+    classifier's skill over chance, a relative rise of a regressor's error."""
 
 
 class DriftConfig(CheckedConfig):

@@ -4,14 +4,15 @@
   weights from validation (skill_weights); UP when p_up > 0.5, confidence max(p_up, 1 - p_up).
 - voting: each directional member votes UP when its p_up > 0.5; the majority wins; a tie goes
   to the member with the largest weight, then to the first name alphabetically. Confidence is
-  the share of votes for the winning side.
+  the share of votes for the winning side. With two voters every disagreement is a tie, so
+  voting is the heavier member's call: it is a candidate for the ensemble's type only with
+  three voters or more (build.py).
 - stacking: p_up from a logistic regression over every member's stacking columns
   (stacking.py), trained on out-of-fold predictions.
 
-Weights: w_i = max(0, skill_i) / sum_j max(0, skill_j), where skill_i is the member's
-directional skill on the held-out period (accuracy lift over the majority class as a share of
-what the majority class misses). When no member beats its baseline, weights are equal and the
-config says so.
+Weights (skill_weights): from each directional member's skill over chance on out-of-fold
+outputs of the training rows, less two of its standard errors; they change continuously with
+that evidence, and a member whose skill is within its noise gets no weight of its own.
 
 Saving and loading (with the member versions it was built on) is storage.ensemble_store's.
 """
@@ -23,6 +24,7 @@ import pandas as pd
 
 from blofin_assets.ml.ensemble.members import is_member, stacking_features
 from blofin_assets.ml.ensemble.stacking import fit_meta_learner, meta_p_up_array
+from blofin_assets.ml.metrics import compare_classification
 from blofin_assets.ml.models import CandleModel
 
 ENSEMBLE_TYPES = ("weighted_avg", "voting", "stacking")
@@ -32,14 +34,31 @@ class EnsembleVersionError(RuntimeError):
     """A member model changed since the ensemble was built on it."""
 
 
-def skill_weights(skills: dict[str, float | None]) -> tuple[dict[str, float], str]:
-    """Weights from validation skill, and a one-line reason for the record."""
-    positive = {name: max(0.0, s or 0.0) for name, s in skills.items()}
-    total = sum(positive.values())
+def skill_weights(skills: dict[str, tuple[float | None, float]], z: float = 2.0) -> tuple[dict[str, float], str]:
+    """Weights from each member's (skill, standard error), and a one-line rule for the record.
+
+    A member's evidence is its skill beyond ``z`` standard errors, e_i = max(0, s_i - z se_i):
+    none for a skill within its own noise. With S = sum e_i and the noise scale
+    tau = z mean(se_i), the weights are e_i / S once S >= tau and, below it, blend from equal
+    weights towards that: w_i = e_i / tau + (1 - S / tau) / n. They change continuously with
+    the evidence (by at most |change of s| / tau), so a rounding error or a handful of rows
+    near P(UP) = 0.5 cannot hand a member all the weight, as max(0, s) with equal weights at
+    S = 0 did."""
+    names = list(skills)
+    excess = {name: max(0.0, s - z * se) if s is not None and np.isfinite(se) else 0.0 for name, (s, se) in skills.items()}
+    spreads = [se for s, se in skills.values() if s is not None and np.isfinite(se)]
+    tau = z * float(np.mean(spreads)) if spreads else 0.0
+    total = sum(excess.values())
+    equal = 1.0 / len(names)
+    if total > 0 and total >= tau:
+        return {n: excess[n] / total for n in names}, f"proportional to out-of-fold skill beyond {z:g} standard errors"
     if total <= 0:
-        equal = 1.0 / len(skills)
-        return {name: equal for name in skills}, "no member beat its baseline: equal weights"
-    return {name: v / total for name, v in positive.items()}, "weights proportional to positive directional skill"
+        return {n: equal for n in names}, f"no member's out-of-fold skill is beyond {z:g} standard errors: equal weights"
+    return (
+        {n: excess[n] / tau + (1.0 - total / tau) * equal for n in names},
+        f"out-of-fold skill beyond {z:g} standard errors ({total:.4f} in all) is below the noise scale {tau:.4f}: "
+        "blended with equal weights in that proportion",
+    )
 
 
 class EnsemblePredictor:
@@ -204,10 +223,14 @@ def direction_frame(p_up: np.ndarray, index: pd.Index, up: np.ndarray | None = N
     return pd.DataFrame(direction_arrays(p_up, up), index=index)
 
 
-def evaluate_direction(signal: pd.DataFrame, y_true: np.ndarray, majority: int) -> dict:
-    """Accuracy of an UP/DOWN signal against target_direction, beside the majority class."""
+def evaluate_direction(signal: pd.DataFrame, y_true: np.ndarray) -> dict:
+    """Accuracy of an UP/DOWN signal against target_direction, beside chance agreement (a
+    signal blind to the label calling UP as often), with its skill over it (ml/metrics.py)."""
     predicted = (signal["direction"].to_numpy() == "UP").astype(int)
-    accuracy = float(np.mean(predicted == y_true))
-    baseline = float(np.mean(y_true == majority))
-    skill = None if baseline >= 1 else (accuracy - baseline) / (1 - baseline)
-    return {"accuracy": accuracy, "baseline_accuracy": baseline, "skill": skill, "n": int(len(y_true))}
+    comparison = compare_classification(np.asarray(y_true), predicted)
+    return {
+        "accuracy": comparison["model"]["accuracy"],
+        "baseline_accuracy": comparison["baseline"]["accuracy"],
+        "skill": comparison["skill"],
+        "n": comparison["n"],
+    }

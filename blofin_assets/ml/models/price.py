@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.special import ndtr
 from sklearn.metrics import r2_score
 
-from blofin_assets.ml.metrics import compare_regression, directional_accuracy
+from blofin_assets.ml.metrics import compare_classification, compare_regression
 from blofin_assets.ml.models.regressor import CalibratedRegressor
 from blofin_assets.ml.splits import calibration_split
 
@@ -286,14 +286,17 @@ class PricePredictor(CalibratedRegressor):
     def compare(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
         """Beside "no change" (the price in h candles equals the close now), with R^2 of the
         implied log return and directional accuracy: price levels differ 400x between symbols,
-        so pooled R^2 on prices is near 1 for any sane forecast."""
+        so pooled R^2 on prices is near 1 for any sane forecast. The direction it implies
+        (higher close or not; ties count as down) is judged as a classifier's is, beside chance
+        agreement, its skill in ``direction_skill``."""
         y, close = test[self.target].to_numpy(), test["close"].to_numpy()
         report = compare_regression(y, predicted, close, self.baseline_name)
         report["model"]["return_r2"] = float(r2_score(np.log(y / close), np.log(predicted / close)))
         report["baseline"]["return_r2"] = float(r2_score(np.log(y / close), np.zeros(len(y))))
-        up_share = float((train[self.target] > train["close"]).mean())
-        report["model"]["directional_accuracy"] = directional_accuracy(close, y, predicted)
-        report["baseline"]["directional_accuracy"] = float(np.mean((y > close) == (up_share > 0.5)))
+        direction = compare_classification(y > close, np.asarray(predicted) > close)
+        report["model"]["directional_accuracy"] = direction["model"]["accuracy"]
+        report["baseline"]["directional_accuracy"] = direction["baseline"]["accuracy"]
+        report["direction_skill"] = direction["skill"]
         return report
 
     def chart_values(self, values: np.ndarray, close: np.ndarray) -> np.ndarray:

@@ -11,17 +11,21 @@ import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from blofin_assets.ml.metrics import (
-    accuracy_difference_se,
+    chance_row_gains,
     classification_metrics,
+    classification_skill,
     compare_classification,
     compare_regression,
     regression_metrics,
+    skill_drop_is_significant,
 )
 from blofin_assets.ml.models.base import CandleModel
 
 
 class CandleClassifier(ClassifierMixin, CandleModel):
-    """A model that predicts a class, judged by accuracy beside the training majority class.
+    """A model that predicts a class, judged by its skill over chance agreement (Cohen's kappa:
+    see ml/metrics.py), which a predictor blind to the label cannot beat in expectation
+    whatever the class balance does.
 
     Attributes
     ----------
@@ -36,23 +40,15 @@ class CandleClassifier(ClassifierMixin, CandleModel):
     def metrics(self, y_true, y_pred) -> dict:
         return classification_metrics(y_true, y_pred)
 
-    def baseline_predictions(self, test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
-        """The naive forecast for ``test``: the majority class of ``train``."""
-        return np.full(len(test), int(pd.Series(train[self.target]).mode().iloc[0]))
-
     def compare(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> dict:
-        """Metrics of ``predicted`` on ``test`` beside the majority class of ``train``."""
-        majority = int(pd.Series(train[self.target]).mode().iloc[0])
-        return compare_classification(test[self.target].to_numpy(), predicted, majority)
+        """Metrics of ``predicted`` on ``test`` beside chance agreement on the same rows (the
+        training rows are not needed: the baseline is a blind predictor's, on these labels)."""
+        return compare_classification(test[self.target].to_numpy(), predicted)
 
     def row_gains(self, test: pd.DataFrame, train: pd.DataFrame, predicted: np.ndarray) -> np.ndarray:
-        """Per row, how much better than the naive forecast, scaled so the mean is the skill:
-        (right - baseline right) / (1 - baseline accuracy)."""
-        y = test[self.target].to_numpy()
-        right = (np.asarray(predicted) == y).astype(np.float64)
-        baseline = (self.baseline_predictions(test, train) == y).astype(np.float64)
-        miss = 1.0 - baseline.mean()
-        return (right - baseline) / miss if miss > 0 else np.zeros(len(y))
+        """Per row, right minus a blind predictor's chance of being right, scaled so the mean
+        is the skill (ml.metrics.chance_row_gains)."""
+        return chance_row_gains(test[self.target].to_numpy(), np.asarray(predicted))
 
     def row_losses(self, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
         """Each row's log loss, -ln P(true class) with P clipped at 1e-9 (permutation
@@ -64,16 +60,25 @@ class CandleClassifier(ClassifierMixin, CandleModel):
         return {str(k): int(v) for k, v in zip(*np.unique(y, return_counts=True))}
 
     def monitored_figure(self, comparison: dict) -> tuple[str, float | None]:
-        """(name, value) of the figure monitoring compares with validation: accuracy."""
-        return "accuracy", comparison["model"]["accuracy"]
+        """(name, value) of the figure monitoring compares with validation: the skill, since
+        raw accuracy moves with the class balance of the window it is measured on."""
+        return "skill", comparison["skill"]
 
-    def relative_drop(self, validation: float, now: float) -> float:
-        return 0.0 if validation == 0 else (validation - now) / validation
+    def decision_figure(self, y_true, y_pred) -> tuple[str, float]:
+        """(name, value) champion and challenger are compared by on the same rows: the skill
+        (0 where chance is certain), since of two blind predictors the one calling the
+        window's more frequent class more often has the higher accuracy."""
+        return "skill", classification_skill(y_true, y_pred) or 0.0
 
-    def drop_is_significant(self, validation: float, n_validation: int, now: float, n_now: int, horizon: int) -> bool:
-        """A coin-flip model's accuracy wanders on noise: a drop counts beyond two standard
-        errors of the difference (labels overlapping ``horizon`` rows count once)."""
-        return validation - now > 2.0 * accuracy_difference_se(validation, n_validation, now, n_now, horizon)
+    def performance_drop(self, validation: float, now: float) -> float:
+        """How far the skill fell: absolute, as skill is already a share (near a 50/50
+        balance, a fall of 0.10 is an accuracy 10% lower)."""
+        return validation - now
+
+    def drop_is_significant(self, validation: dict, now: dict, horizon: int) -> bool:
+        """Beyond two standard errors of the difference (``validation``, ``now``: ``compare``'s
+        records; labels overlapping ``horizon`` rows count once)."""
+        return skill_drop_is_significant(validation, now, horizon)
 
     def at_least_as_good(self, new: float, old: float) -> bool:
         return new >= old
@@ -131,10 +136,15 @@ class CandleRegressor(RegressorMixin, CandleModel):
         baseline = comparison["baseline"]["mae"]
         return "relative_error", (comparison["model"]["mae"] / baseline if baseline else None)
 
-    def relative_drop(self, validation: float, now: float) -> float:
+    def decision_figure(self, y_true, y_pred) -> tuple[str, float]:
+        """(name, value) champion and challenger are compared by on the same rows: MAE."""
+        return "mae", self.metrics(y_true, y_pred)["mae"]
+
+    def performance_drop(self, validation: float, now: float) -> float:
+        """How much larger the relative error grew, as a share of validation's."""
         return 0.0 if validation == 0 else (now - validation) / validation
 
-    def drop_is_significant(self, validation: float, n_validation: int, now: float, n_now: int, horizon: int) -> bool:
+    def drop_is_significant(self, validation: dict, now: dict, horizon: int) -> bool:
         return True
 
     def at_least_as_good(self, new: float, old: float) -> bool:
