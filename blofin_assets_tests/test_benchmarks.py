@@ -25,7 +25,7 @@ def test_make_bench_reports_every_figure_beside_its_target():
 
     (result,) = report["graph"]["results"]
     assert result["success"] and result["total_candles"] == 3000
-    assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 23
+    assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 24
     assert result["peak_rss_mb"] > 0 and all(v > 0 for v in result["asset_peak_rss_mb"].values() if v is not None)
 
     predict = report["predict"]

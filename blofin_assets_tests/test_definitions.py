@@ -5,6 +5,7 @@ from blofin_assets.ml.models import model_names
 
 EXPECTED_ASSETS = {
     "candles",
+    "funding",
     "features",
     "targets",
     *model_names(),
@@ -45,7 +46,8 @@ def test_lineage_runs_from_candles_to_the_ensemble():
         assert name in parents(f"{name}_validation")
     assert parents("model_comparison") == {f"{name}_validation" for name in model_names()}
     assert "model_comparison" in parents("ensemble_config")
-    assert parents("signal_backtest") == {"ensemble_config", "features", "targets"}
+    assert parents("funding") == {"candles"}
+    assert parents("signal_backtest") == {"ensemble_config", "features", "targets", "funding"}
     assert parents("predictions") == {"features", "ensemble_config"}
     assert parents("prediction_outcomes") == {"features", "targets", "predictions"}
     assert "prediction_outcomes" in parents("drift_decisions")

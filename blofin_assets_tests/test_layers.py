@@ -1,5 +1,5 @@
 """The package's layers, checked on its source: the domain knows nothing of Dagster, imports go
-one way (market <- ml <- storage <- serving <- defs, cli), no private Dagster module is used,
+one way (market <- ml <- trading <- storage <- serving <- defs, cli), no private Dagster module is used,
 and nothing outside the model classes branches on a model's name or task."""
 
 import ast
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "blofin_assets"
-ORDER = ["market", "ml", "storage", "serving"]  # each may import only those before it
+ORDER = ["market", "ml", "trading", "storage", "serving"]  # each may import only those before it
 TOP = ["defs", "cli"]
 
 

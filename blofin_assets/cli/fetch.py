@@ -1,10 +1,10 @@
-"""Fetch candles from BloFin (or another ccxt exchange) into CSV files: `make fetch`.
+"""Fetch candles and funding rates from BloFin (or another ccxt exchange) into CSV files: `make fetch`.
 
     blofin fetch                                                 # BTC-USDT ETH-USDT SOL-USDT, 1h, 90 days
     blofin fetch --symbol BTC-USDT --timeframe 15m --days 30 --out data/candles
 
-Only candles newer than a file already holds are fetched. Then point the pipeline at the
-folder: BLOFIN_CANDLES_DIR=data/candles make run
+Only candles (and funding settlements, kept in <SYMBOL>.funding.csv) newer than a file already
+holds are fetched. Then point the pipeline at the folder: BLOFIN_CANDLES_DIR=data/candles make run
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from blofin_assets import settings
 from blofin_assets.market.schema import CandleDataError
-from blofin_assets.market.sources import ExchangeSource
+from blofin_assets.market.funding import funding_path
+from blofin_assets.market.sources import CsvFolderSource, ExchangeSource
 from blofin_assets.market.sources.exchange import ExchangeFetchError
 from blofin_assets.market.synthetic import DEFAULT_SYMBOLS
 
@@ -34,11 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         source = ExchangeSource(args.exchange, folder, tuple(symbols), args.timeframe, args.days, args.api_url)
         counts = source.refresh(symbols)
+        funding = source.refresh_funding(CsvFolderSource(folder).load(symbols))
     except (ExchangeFetchError, CandleDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for symbol, (new, total) in counts.items():
         print(f"{symbol}: {new} new candle(s), {total} in {folder}/{symbol}.csv")
+        new_rates, all_rates = funding.get(symbol, (0, 0))
+        if all_rates:
+            print(f"{symbol}: {new_rates} new funding settlement(s), {all_rates} in {funding_path(folder, symbol)}")
+        else:
+            print(f"{symbol}: no funding history from {args.exchange}: backtests assume rate 0 for it")
     return 0
 
 

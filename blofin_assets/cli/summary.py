@@ -20,7 +20,8 @@ from blofin_assets.storage.results import ResultsDB
 from blofin_assets.storage.retrain_log import read_retrain_log
 
 COLUMNS = ["model", "metric", "value", "baseline", "skill", "walk_forward_skill", "ic", "audit", "n_test"]
-BACKTEST_COLUMNS = ["symbol", "side", "total_return", "sharpe", "max_drawdown", "trades", "hit_rate", "exposure"]
+BACKTEST_COLUMNS = ["symbol", "side", "total_return", "annual_return", "sharpe", "max_drawdown", "trades", "hit_rate", "turnover_per_day", "exposure"]
+SIDES = {"net": "strategy, net", "gross": "strategy, gross", "hold_net": "buy and hold, net"}
 
 
 def summary_table(rows: list[dict]) -> pd.DataFrame:
@@ -28,12 +29,47 @@ def summary_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([summary_row(r["validation"]) for r in reports if "validation" in r])
 
 
-def backtest_table(rows: list[dict]) -> pd.DataFrame | None:
+def backtest_summary(rows: list[dict]) -> dict | None:
     for row in rows:
         data = json.loads(row["metrics_json"])
         if "backtest" in data:
-            return pd.DataFrame(data["backtest"]["per_symbol"]), data["backtest"]
+            return data["backtest"]
     return None
+
+
+def backtest_table(backtest: dict) -> pd.DataFrame:
+    """Per symbol and pooled: the strategy after costs, before them, and buy-and-hold after."""
+    scopes = {**backtest["per_symbol"], "pooled": backtest["pooled"]}
+    return pd.DataFrame(
+        [{"symbol": scope, "side": label, **figures[kind]} for scope, figures in scopes.items() for kind, label in SIDES.items()]
+    )
+
+
+def backtest_lines(backtest: dict) -> list[str]:
+    """The costed backtest: what was traded and how, its table, costs, signal quality and the
+    deflated Sharpe ratio, or why it never traded."""
+    pooled = backtest["pooled"]
+    sources = sorted({s["funding_source"] for s in backtest["per_symbol"].values()})
+    lines = [
+        f"Backtest of the {backtest['signal']} signal on the held-out period, traded as BloFin perpetuals (long and short):",
+        f"  {backtest['rule_text']}",
+        f"  min_edge: {backtest['threshold']['chosen_by']}",
+        f"  P(UP): {backtest['calibration']['text']}",
+        f"  costs: {backtest['costs_text']}; funding: {', '.join(sources)}",
+        render(backtest_table(backtest), BACKTEST_COLUMNS),
+    ]
+    net = pooled["net"]
+    if net["trades"] == 0:
+        lines.append(
+            "No trade (see min_edge above). To see the signal traded anyway, give signal_backtest "
+            "calibrate: false and min_edge: 0 (every P(UP) sized as the signal gives it)."
+        )
+    lines.append(
+        f"Costs paid, pooled (share of equity): fees {fmt(net['fees'])}, slippage {fmt(net['slippage'])}, funding {fmt(net['funding'])}. "
+        f"Signal: IC {fmt(pooled['signal']['ic'])}, rank IC {fmt(pooled['signal']['rank_ic'])}, ICIR {fmt(pooled['signal']['icir'])}. "
+        f"Deflated Sharpe P(real) {fmt(pooled['deflated_sharpe']['probability'])} after {backtest['n_trials']} trials."
+    )
+    return lines
 
 
 def ensemble_line(config: dict) -> str:
@@ -93,15 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     db.dispose()
     print(f"\nHeld-out validation, run {run_id} (skill = share of the baseline's error removed; <= 0: no better)")
     print(render(summary_table(rows), COLUMNS))
-    backtest = backtest_table(rows)
+    backtest = backtest_summary(rows)
     if backtest is not None:
-        figures, meta = backtest
-        rule = meta["rule"]
-        print(
-            f"\nBacktest of the {meta['signal']} signal on the held-out period (long when confidence > "
-            f"{rule['min_confidence']} and risk < {rule['max_risk']}, fee {meta['fee']:.2%} per side)"
-        )
-        print(render(figures, BACKTEST_COLUMNS))
+        print("\n" + "\n".join(backtest_lines(backtest)))
     try:
         print("\n" + ensemble_line(EnsembleStore(ModelStore(settings.models_dir())).read_config()))
     except FileNotFoundError:

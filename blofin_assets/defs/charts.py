@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 
 import matplotlib
 import numpy as np
@@ -83,31 +84,40 @@ def markdown_image(png: bytes, alt: str) -> str:
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
 
 
-MAX_EQUITY_PANELS = 12
+MAX_EQUITY_PANELS = 6
 
 
 def equity_chart(curves: dict[str, dict[str, list[float]]], title: str) -> bytes:
-    """Each symbol's strategy and buy-and-hold equity in a grid of at most three columns (over
-    ``MAX_EQUITY_PANELS`` symbols, one panel of their mean). The UI shows the PNG at its own
-    size in a dialog, so the figure is capped at about 810 x 600 pixels to keep the dialog's
-    Close button on a laptop screen."""
+    """Each symbol's equity lines (the first one the strategy's) above the strategy's drawdown,
+    in a grid of at most three columns (over ``MAX_EQUITY_PANELS`` symbols, one panel of their
+    mean). The UI shows the PNG at its own size in a dialog, so the figure is capped at about
+    810 x 600 pixels to keep the dialog's Close button on a laptop screen."""
     if len(curves) > MAX_EQUITY_PANELS:
         curves = {f"mean of {len(curves)} symbols": mean_curves(curves)}
     n = max(1, len(curves))
     cols = min(3, n)
     rows = -(-n // cols)
-    figure, axes = plt.subplots(rows, cols, figsize=(min(9.0, 3.2 * cols + 1), min(6.4, 2.0 * rows + 0.8)), squeeze=False)
-    for ax, (symbol, lines) in zip(axes.flat, curves.items()):
+    figure, axes = plt.subplots(
+        2 * rows, cols, figsize=(min(9.0, 3.2 * cols + 1), min(6.4, 2.9 * rows + 0.8)), squeeze=False,
+        gridspec_kw={"height_ratios": [2, 1] * rows}, sharex="col",
+    )
+    for k, (symbol, lines) in enumerate(curves.items()):
+        top, bottom = axes[2 * (k // cols), k % cols], axes[2 * (k // cols) + 1, k % cols]
         for label, values in lines.items():
-            ax.plot(values, label=label, linewidth=1.0)
-        ax.axhline(1.0, color="grey", linewidth=0.6)
-        ax.set_title(symbol, fontsize=8)
-        ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
+            top.plot(values, label=label, linewidth=1.0)
+        top.axhline(1.0, color="grey", linewidth=0.6)
+        top.set_title(symbol, fontsize=8)
+        strategy = np.asarray(next(iter(lines.values())), dtype=float)
+        bottom.fill_between(np.arange(len(strategy)), strategy / np.maximum.accumulate(strategy) - 1.0, 0.0, color="tab:red", alpha=0.4, linewidth=0)
+        bottom.set_ylabel("drawdown", fontsize=7)
+        for ax in (top, bottom):
+            ax.tick_params(labelsize=7)
+    for k in range(n, rows * cols):
+        axes[2 * (k // cols), k % cols].set_visible(False)
+        axes[2 * (k // cols) + 1, k % cols].set_visible(False)
     axes[0, 0].legend(fontsize=7, loc="upper left")
     figure.supxlabel("bars of the held-out period (equity, 1 = start)", fontsize=8)
-    figure.suptitle(title, fontsize=9)
+    figure.suptitle("\n".join(textwrap.wrap(title, 110)), fontsize=8)
     figure.tight_layout()
     return to_png(figure)
 

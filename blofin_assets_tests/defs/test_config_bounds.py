@@ -14,9 +14,9 @@ from blofin_assets.defs.model_config import model_config_class
 from blofin_assets.ml.models import model_class
 
 CASES = [
-    (BacktestConfig, "fee", -0.0006, "must be >= 0"),
-    (BacktestConfig, "min_confidence", -0.5, "must be >= 0 and <= 1"),
-    (BacktestConfig, "max_risk", 150.0, "<= 100"),
+    (BacktestConfig, "taker_fee", -0.0006, "must be >= 0"),
+    (BacktestConfig, "min_edge", 0.7, "must be >= 0 and <= 0.5"),
+    (BacktestConfig, "max_leverage", 0.0, "must be >= 0.01 and <= 20"),
     (ValidationConfig, "folds", -1, "must be >= 0"),
     (ValidationConfig, "mode", "rolling", "must be one of expanding, sliding"),
     (ValidationConfig, "embargo_fraction", 0.9, "<= 0.5"),

@@ -31,6 +31,7 @@ def graph_assets(model_classes: list[type[CandleModel]]) -> list[dg.AssetsDefini
     classes = run_config_classes(model_classes)
     return [
         data.candles,
+        data.funding,
         features.features,
         features.targets,
         tuning.tuning,

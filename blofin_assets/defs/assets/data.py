@@ -15,6 +15,7 @@ from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.partitions import PER_SYMBOL
 from blofin_assets.defs.resources import CandleSourceResource
 from blofin_assets.market.calendar import CALENDARS, DEFAULT_HOLIDAYS
+from blofin_assets.market.funding import ASSUMED
 from blofin_assets.market.schema import CandleDataError, bar_label, find_gaps, infer_bar, market_calendars, short_symbols
 from blofin_assets.market.sources import CandleSource
 
@@ -106,5 +107,46 @@ def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_sou
             "calendars": dg.MetadataValue.md(
                 md_table(pd.DataFrame({"symbol": list(calendars), "market": [c.describe() for c in calendars.values()]}))
             ),
+        },
+    )
+
+
+def funding_summary(funding: pd.DataFrame) -> pd.DataFrame:
+    """Per symbol: where its rates come from, settlements, mean rate and the span covered."""
+    return pd.DataFrame(
+        [
+            {
+                "symbol": symbol,
+                "source": "; ".join(sorted(set(rows["source"]))),
+                "settlements": len(rows),
+                "mean rate": float(rows["rate"].mean()) if len(rows) else None,
+                "first": f"{rows['timestamp'].min():%Y-%m-%d %H:%M}" if len(rows) else "-",
+                "last": f"{rows['timestamp'].max():%Y-%m-%d %H:%M}" if len(rows) else "-",
+            }
+            for symbol, rows in funding.groupby("symbol", sort=True)
+        ]
+    )
+
+
+@dg.asset(
+    group_name="data",
+    kinds={"pandas"},
+    **PER_SYMBOL,
+    description="Perpetual funding rates per symbol (exchange history, <SYMBOL>.funding.csv, or synthetic 8-hourly); rate 0 where none, said.",
+)
+def funding(context: dg.AssetExecutionContext, candles: pd.DataFrame, candle_source: CandleSourceResource):
+    source = candle_source.source()
+    frame = source.load_funding(candles)
+    summary = funding_summary(frame)
+    assumed = sorted(frame.loc[frame["source"] == ASSUMED, "symbol"].unique())
+    if assumed:
+        context.log.warning(f"no funding data for {assumed}: the backtest assumes rate 0 for them, and says so")
+    context.log.info(f"{len(frame)} funding settlements for {len(summary)} symbol(s) from {source.describe()}")
+    return dg.Output(
+        frame,
+        metadata={
+            "dagster/row_count": len(frame),
+            "symbols": dg.MetadataValue.md(md_table(summary)),
+            "assumed_rate_0": dg.MetadataValue.json(assumed),
         },
     )

@@ -50,7 +50,7 @@ def ensemble_asset(model_names: tuple[str, ...], config_classes: dict[str, type[
         models = {name: store.load(name, versions[name]) for name in model_names}
         oof = pooled_out_of_fold([v.oof for v in validations.values()])
         table = model_table(features, targets)
-        ensembles, record = build_ensembles(models, oof, table, targets.horizon)
+        ensembles, record, signals_oof = build_ensembles(models, oof, table, targets.horizon)
         chosen = chosen_ensemble(ensembles, record)
         gate = ApplicabilityGate(k=config.applicability_neighbours, quantile=config.applicability_quantile)
         chosen.gate_ = gate.fit(table[table["split"] == TRAIN])
@@ -63,8 +63,10 @@ def ensemble_asset(model_names: tuple[str, ...], config_classes: dict[str, type[
         saved_config = saved.read_config(version)
         evaluation = pd.DataFrame([{"signal": k, **v} for k, v in record["evaluation"].items()])
         context.log.info(f"ensemble: {record['ensemble_type']} chosen; weights {record.get('weight_rule')}")
+        # The saved config, and every signal's out-of-fold P(UP) on training rows: what the
+        # backtest calibrates and chooses its threshold on.
         return dg.Output(
-            saved_config,
+            {**saved_config, "out_of_fold_signals": signals_oof},
             metadata={
                 "ensemble_type": saved_config["ensemble_type"],
                 "path": dg.MetadataValue.path(str(saved.folder / config_name(version))),

@@ -11,7 +11,7 @@ from blofin_assets.defs.checks import logged
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
 from blofin_assets.ml.applicability import abstention_summary
-from blofin_assets.ml.backtest import signal_to_trade
+from blofin_assets.trading.signals import signal_to_trade
 from blofin_assets.ml.dataset import TargetSet, model_table
 from blofin_assets.ml.live import SIGNAL, judge, parity_differences, split_by_outcome
 from blofin_assets.ml.splits import TRAIN

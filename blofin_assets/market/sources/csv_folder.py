@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from blofin_assets.market.csv_files import read_candle_csv
+from blofin_assets.market.funding import assumed_zero, funding_path, is_funding_file, read_funding_csv
 from blofin_assets.market.schema import CandleDataError
 from blofin_assets.market.symbols import check_symbol
 from blofin_assets.market.sources.base import CandleSource
@@ -22,8 +23,8 @@ def candle_files(folder: str | Path) -> dict[str, Path]:
         raise CandleDataError(f"{folder}: not a folder (BLOFIN_CANDLES_DIR must name a folder of CSV files)")
     files = {}
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".csv":
-            continue  # not a candle file (an atomic write's temporary ends in .tmp)
+        if path.suffix.lower() != ".csv" or is_funding_file(path):
+            continue  # not a candle file (an atomic write's temporary ends in .tmp; funding rates)
         if not path.is_file():
             raise CandleDataError(f"{path}: not a regular file; a candle file must be a plain CSV file")
         symbol = check_symbol(path.stem, str(path))
@@ -71,6 +72,14 @@ class CsvFolderSource(CandleSource):
         for key in ("timestamps", "volume_filled"):  # what reading found, per symbol
             candles.attrs[key] = {s: v for f in frames for s, v in f.attrs.get(key, {}).items()}
         return candles
+
+    def load_funding(self, candles: pd.DataFrame) -> pd.DataFrame:
+        """Each symbol's ``<SYMBOL>.funding.csv`` beside its candles, or rate 0 assumed (said)."""
+        parts = []
+        for symbol, rows in candles.groupby("symbol", sort=True):
+            path = funding_path(self.folder, str(symbol))
+            parts.append(read_funding_csv(path, str(symbol)) if path.is_file() else assumed_zero(str(symbol), rows))
+        return pd.concat(parts, ignore_index=True)
 
     def describe(self) -> str:
         return f"CSV files in {self.folder}"

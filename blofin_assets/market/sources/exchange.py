@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from blofin_assets.market.csv_files import read_candle_csv, write_candle_csv
+from blofin_assets.market.funding import funding_path, read_funding_csv, validate_funding, write_funding_csv
 from blofin_assets.market.schema import OHLCV_COLUMNS, validate_candles
 from blofin_assets.market.sources.base import CandleSource
 from blofin_assets.market.sources.csv_folder import CsvFolderSource
@@ -136,6 +137,57 @@ def update_symbol(
     return len(new), len(merged)
 
 
+def fetch_funding(exchange, symbol: str, since_ms: int, until_ms: int, *, sleep: Callable[[float], None] = time.sleep) -> pd.DataFrame:
+    """Funding settlements of ``symbol`` in [since_ms, until_ms] (timestamp in ms, rate), all
+    pages: backwards from ``until_ms`` as candles are (BloFin answers at most 100 a request),
+    until a page reaches back before ``since_ms`` or the history ends."""
+    unified = market_symbol(exchange, symbol)
+    rows: list[tuple[int, float]] = []
+    cursor = until_ms + 1
+    while True:
+        answer = _call(
+            exchange,
+            f"{symbol} funding rates before {pd.Timestamp(cursor, unit='ms', tz='UTC')}",
+            lambda: exchange.fetch_funding_rate_history(unified, limit=PAGE_LIMIT, params={"until": cursor}),
+            sleep,
+        )
+        times = [int(r["timestamp"]) for r in answer]
+        page = [(t, r["fundingRate"]) for t, r in zip(times, answer) if since_ms <= t < cursor]
+        rows.extend(page)
+        if not page or min(times) < since_ms:
+            break
+        cursor = min(t for t, _ in page)
+    frame = pd.DataFrame(rows, columns=["timestamp", "rate"])
+    return frame.drop_duplicates("timestamp", keep="last").sort_values("timestamp").reset_index(drop=True)
+
+
+def update_funding(
+    exchange,
+    folder: str | Path,
+    symbol: str,
+    start_ms: int,
+    *,
+    now_ms: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, int]:
+    """Bring ``folder/<symbol>.funding.csv`` up to now, from ``start_ms`` (the symbol's first
+    candle) on the first fetch, else only the settlements after its newest one. Returns
+    (new, total) settlements."""
+    path = funding_path(folder, symbol)
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    existing = read_funding_csv(path, symbol) if path.exists() else None
+    since = int(existing["timestamp"].max().timestamp() * 1000) + 1 if existing is not None else start_ms
+    new = fetch_funding(exchange, symbol, since, now_ms, sleep=sleep)
+    if new.empty:
+        return 0, 0 if existing is None else len(existing)
+    fetched = pd.DataFrame(
+        {"symbol": symbol, "timestamp": pd.to_datetime(new["timestamp"], unit="ms", utc=True), "rate": pd.to_numeric(new["rate"], errors="coerce"), "source": f"{exchange.id} via ccxt"}
+    )
+    merged = pd.concat([f for f in (existing, fetched) if f is not None], ignore_index=True).drop_duplicates("timestamp", keep="last")
+    write_funding_csv(validate_funding(merged, f"{exchange.id} {symbol} funding"), folder)
+    return len(new), len(merged)
+
+
 @dataclass(frozen=True)
 class ExchangeSource(CandleSource):
     """Candles of an exchange, fetched into ``folder`` (only what is new) before each load.
@@ -174,6 +226,26 @@ class ExchangeSource(CandleSource):
     def load(self, symbols: list[str]) -> pd.DataFrame:
         self.refresh(symbols)
         return CsvFolderSource(self.folder).load(symbols)
+
+    def refresh_funding(self, candles: pd.DataFrame) -> dict[str, tuple[int, int]]:
+        """Fetch each symbol's new funding settlements into ``<SYMBOL>.funding.csv``, from its
+        first candle on; (new, total) per symbol, none where the exchange keeps no history."""
+        client = make_exchange(self.exchange, self.api_url)
+        if not client.has.get("fetchFundingRateHistory"):
+            return {}
+        return {
+            str(symbol): update_funding(client, self.folder, str(symbol), int(rows["timestamp"].min().timestamp() * 1000))
+            for symbol, rows in candles.groupby("symbol", sort=True)
+        }
+
+    def load_funding(self, candles: pd.DataFrame) -> pd.DataFrame:
+        """Each symbol's funding history, fetched first (only what is new), over the candles'
+        span; a symbol without any gives rate 0, said."""
+        self.refresh_funding(candles)
+        funding = CsvFolderSource(self.folder).load_funding(candles)
+        fetched = funding["source"].str.startswith("CSV ")
+        funding.loc[fetched, "source"] = f"{self.exchange} via ccxt"
+        return funding
 
     def describe(self) -> str:
         return f"{self.exchange} via ccxt ({self.timeframe}), kept in {self.folder}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from blofin_assets.market.funding import synthetic_funding
 from blofin_assets.market.schema import validate_candles
 from blofin_assets.market.sources.base import CandleSource
 from blofin_assets.market.synthetic import SyntheticMarket
@@ -30,6 +31,10 @@ class SyntheticSource(CandleSource):
     def load(self, symbols: list[str]) -> pd.DataFrame:
         market = dataclasses.replace(self.market, symbols=tuple(symbols)) if symbols else self.market
         return validate_candles(market.generate(), source="synthetic market")
+
+    def load_funding(self, candles: pd.DataFrame) -> pd.DataFrame:
+        """A plausible 8-hourly funding series per symbol, following its candles."""
+        return pd.concat([synthetic_funding(str(s), rows, self.market.seed) for s, rows in candles.groupby("symbol", sort=True)], ignore_index=True)
 
     def describe(self) -> str:
         return f"synthetic (seed {self.market.seed}, {self.market.candles_per_symbol} x {self.market.bar} candles per symbol)"

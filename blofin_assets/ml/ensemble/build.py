@@ -82,9 +82,11 @@ def choose_type(correct: dict[str, np.ndarray], horizon: int) -> tuple[str, dict
 
 def choose_on_out_of_fold(
     members: dict[str, CandleModel], stack_rows: pd.DataFrame, horizon: int, versions: dict[str, str] | None = None
-) -> tuple[dict[str, EnsemblePredictor], dict]:
-    """(ensembles by type, the choice's record) from out-of-fold member outputs on training
-    rows (``stack_rows``: the members' ensemble columns and target_direction).
+) -> tuple[dict[str, EnsemblePredictor], dict, pd.DataFrame]:
+    """(ensembles by type, the choice's record, every signal's out-of-fold P(UP)) from
+    out-of-fold member outputs on training rows (``stack_rows``: the members' ensemble columns
+    and target_direction). The signals frame has symbol, timestamp, one column per type (the
+    chosen one also as ``ensemble``) and one per directional member, named by it.
 
     The directional members' weights come from their out-of-fold skill over chance and its
     standard error (skill_weights); the type is weighted_avg unless another candidate is more
@@ -119,13 +121,19 @@ def choose_on_out_of_fold(
             "out_of_fold_accuracy": {},
             "type_choice_pbo": None,
             "stacking": {"unavailable": "no out-of-fold outputs on training rows (walk-forward folds: 0?)"},
-        }
+        }, pd.DataFrame(columns=KEY)
     ensembles["stacking"].fit_meta(stack_rows, y)
-    correct = {t: ensembles[t].combine(stack_rows)["direction"].eq("UP").to_numpy() == y for t in ("weighted_avg", "voting")}
-    correct["stacking"] = (cross_validated_stacking(stack_rows, ensembles["stacking"].stacking_features_, horizon) > 0.5) == y
+    combined = {t: ensembles[t].combine(stack_rows) for t in ("weighted_avg", "voting")}
+    p_up = {t: c["p_up"].to_numpy() for t, c in combined.items()}
+    p_up["stacking"] = cross_validated_stacking(stack_rows, ensembles["stacking"].stacking_features_, horizon)
+    correct = {t: c["direction"].eq("UP").to_numpy() == y for t, c in combined.items()}
+    correct["stacking"] = (p_up["stacking"] > 0.5) == y
     candidates = {t: c for t, c in correct.items() if t != "voting" or len(signals) >= MIN_VOTERS}
     best_type, errors = choose_type(candidates, horizon)
     matrix = np.column_stack([correct[t].astype(np.float64) for t in ENSEMBLE_TYPES])
+    signals_oof = stack_rows[KEY].assign(
+        **p_up, ensemble=p_up[best_type], **{name: stack_rows[column].to_numpy() for name, column in signals.items()}
+    )
     return ensembles, {
         **record,
         "ensemble_type": best_type,
@@ -137,13 +145,14 @@ def choose_on_out_of_fold(
         "lead_standard_error": errors,
         "type_choice_pbo": probability_of_backtest_overfitting(matrix, n_blocks=min(10, len(matrix) // 2 * 2)),
         "stacking": {"trained_on_rows": int(len(stack_rows)), "source": "out-of-fold walk-forward outputs, training rows only"},
-    }
+    }, signals_oof
 
 
 def build_ensembles(
     models: dict[str, ModelVersion], oof: pd.DataFrame | None, table: pd.DataFrame, horizon: int
-) -> tuple[dict[str, EnsemblePredictor], dict]:
-    """(ensembles by type, the config record) over the models that are ensemble members.
+) -> tuple[dict[str, EnsemblePredictor], dict, pd.DataFrame]:
+    """(ensembles by type, the config record, the signals' out-of-fold P(UP) on training rows:
+    choose_on_out_of_fold's) over the models that are ensemble members.
     ``oof``: out-of-fold ensemble outputs of every member (symbol, timestamp and each model's
     ensemble columns), or None when there are none (no walk-forward folds).
 
@@ -152,7 +161,7 @@ def build_ensembles(
     untouched by the choice."""
     members = {name: stored for name, stored in models.items() if is_member(stored.model)}
     stack_rows = out_of_fold_training_rows(oof, table).reset_index(drop=True)
-    ensembles, choice = choose_on_out_of_fold(
+    ensembles, choice, signals_oof = choose_on_out_of_fold(
         {name: m.model for name, m in members.items()}, stack_rows, horizon, {name: m.version for name, m in members.items()}
     )
     signals = {name: m.model.signal_column for name, m in members.items() if m.model.signal_column is not None}
@@ -178,7 +187,7 @@ def build_ensembles(
         "best_single_member": best_single,
         "beats_best_single_member": _or_floor(evaluation[best_type]["skill"]) > _or_floor(evaluation[best_single]["skill"]),
     }
-    return ensembles, record
+    return ensembles, record, signals_oof
 
 
 def _or_floor(skill: float | None) -> float:

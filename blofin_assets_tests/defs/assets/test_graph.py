@@ -33,7 +33,7 @@ def test_every_asset_materializes(graph):
     _, first, _ = graph
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
-    expected = {"candles", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *model_names()}
+    expected = {"candles", "funding", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *model_names()}
     expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions", "predictions", "prediction_outcomes", "tuning"}
     expected |= {f"{name}_validation" for name in model_names()}
     assert materialized == expected
@@ -88,7 +88,12 @@ def test_results_table_gets_one_row_per_model_per_run(graph):
 def test_ensemble_config_is_saved_with_member_versions(graph):
     root, _, second = graph
     saved = json.loads((root / "models" / "ensemble" / "config.json").read_text())
-    assert saved == second.output_for_node("ensemble_config")
+    output = dict(second.output_for_node("ensemble_config"))
+    signals = output.pop("out_of_fold_signals")
+    assert saved == output
+    # beside the config: the signals' out-of-fold P(UP) on training rows, for the backtest
+    assert {"symbol", "timestamp", "ensemble", "direction_predictor", "price_predictor"} <= set(signals.columns)
+    assert len(signals) == saved["stacking"]["trained_on_rows"] and signals["ensemble"].between(0, 1).all()
     assert saved["ensemble_type"] in ("weighted_avg", "voting", "stacking")
     assert sum(saved["weights"].values()) == pytest.approx(1.0)
     versions = {m["name"]: m["version"] for m in saved["members"]}
@@ -163,23 +168,27 @@ def test_each_validation_has_walk_forward_and_a_passing_leakage_audit(graph, nam
         assert report["shuffled_control"]["within"]
 
 
-def test_signal_backtest_reports_each_symbol_beside_buy_and_hold(graph):
+def test_signal_backtest_trades_perpetuals_with_every_cost_beside_buy_and_hold(graph):
     root, _, second = graph
     result = second.output_for_node("signal_backtest")
-    assert set(result["results"]) == {"BTC-USDT", "ETH-USDT"}
-    sides = {(row["symbol"], row["side"]) for row in result["per_symbol"]}
-    assert ("BTC-USDT", "buy and hold") in sides and ("ETH-USDT", "strategy") in sides
+    assert set(result["per_symbol"]) == {"BTC-USDT", "ETH-USDT"}
+    for figures in result["per_symbol"].values():
+        assert {"net", "gross", "hold_net", "hold_gross", "signal", "deflated_sharpe"} <= set(figures)
+        assert figures["funding_source"] == "synthetic" and figures["hold_net"]["funding"] != 0
+        assert {"fees", "slippage", "funding", "turnover_per_day", "exposure", "hit_rate"} <= set(figures["net"])
     metadata = {
         e.asset_key.to_user_string(): e.materialization.metadata for e in second.get_asset_materialization_events()
     }["signal_backtest"]
-    assert metadata["equity"].value.startswith("![equity curves](data:image/png;base64,")
-    assert "| BTC-USDT |" in metadata["figures"].value and "| hold |" in metadata["figures"].value
+    assert metadata["equity"].value.startswith("![equity and drawdown](data:image/png;base64,")
+    assert "| BTC-USDT |" in metadata["figures"].value and "| pooled |" in metadata["figures"].value
     stored = json.loads((root / "models" / "model_risk_scorer" / "metadata.json").read_text())
-    assert stored["backtest"]["rule"] == {"min_confidence": 0.7, "max_risk": 50.0, "allow_short": False}
-    # Deflated for every choice made: no tuning trials here, the three ensemble types compared.
-    deflated = result["deflated_sharpe"]
-    assert deflated["n_trials"] == 3 and set(deflated["per_symbol"]) == {"BTC-USDT", "ETH-USDT"}
-    assert 0.0 <= deflated["pooled"]["probability"] <= 1.0 and "deflated_sharpe" in metadata
+    assert stored["backtest"]["rule"]["max_leverage"] == 1.0 and stored["backtest"]["costs"]["taker_fee"] == 0.0006
+    # the threshold was chosen on out-of-fold training rows, every candidate a trial; no
+    # tuning trials here, and the two ensemble types that were candidates
+    assert result["threshold"]["candidates"] and result["calibration"]["fitted_on"] > 0
+    assert result["n_trials"] == 2 + len(result["threshold"]["candidates"])
+    assert 0.0 <= result["pooled"]["deflated_sharpe"]["probability"] <= 1.0 and "deflated_sharpe_p" in metadata
+    assert "| pooled |" in metadata["deflated_sharpe"].value
 
 
 def test_a_leak_fails_the_audit_and_blocks_the_ensemble(tmp_path, monkeypatch):

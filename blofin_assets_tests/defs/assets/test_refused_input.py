@@ -234,8 +234,8 @@ def database(url):
 
 # case: (run config over the good run's, extra resources, something planted, selection, expected fragments)
 SETTINGS = {
-    "negative fee": (op_config("signal_backtest", fee=-0.001), None, None, None, ["signal_backtest: BacktestConfig: setting fee = -0.001 must be >= 0", "before anything was trained or promoted"]),
-    "negative min_confidence": (op_config("signal_backtest", min_confidence=-0.5), None, None, None, ["setting min_confidence = -0.5 must be >= 0 and <= 1"]),
+    "negative fee": (op_config("signal_backtest", taker_fee=-0.001), None, None, None, ["signal_backtest: BacktestConfig: setting taker_fee = -0.001 must be >= 0", "before anything was trained or promoted"]),
+    "negative min_edge": (op_config("signal_backtest", min_edge=-0.5), None, None, None, ["setting min_edge = -0.5 must be >= 0 and <= 0.5"]),
     "walk-forward folds -1": (op_config("risk_scorer_validation", folds=-1), None, None, None, ["risk_scorer_validation: ValidationConfig: setting folds = -1 must be >= 0"]),
     "unknown walk-forward mode": (op_config("risk_scorer_validation", mode="rolling"), None, None, None, ["setting mode = 'rolling' must be one of expanding, sliding"]),
     "audit bound below chance": (op_config("direction_predictor_validation", max_direction_accuracy=0.3), None, None, None, ["setting max_direction_accuracy = 0.3 must be >= 0.5"]),

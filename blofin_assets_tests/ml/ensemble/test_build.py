@@ -94,17 +94,17 @@ def out_of_fold_rows(seed: int, direction_lift: float, constant_price: bool = Fa
 
 def test_a_constant_member_has_skill_exactly_zero_and_no_more_weight_than_a_negative_one():
     rows = out_of_fold_rows(0, direction_lift=-0.04, constant_price=True)
-    _, record = choose_on_out_of_fold(members(), rows, HORIZON)
+    ensembles, record, _ = choose_on_out_of_fold(members(), rows, HORIZON)
     skills = record["out_of_fold_skill"]
     assert skills["price_predictor"]["skill"] == 0.0  # always DOWN: chance, to the last bit
     assert skills["direction_predictor"]["skill"] < 0
-    weights = {name: value for name, value in zip(*_weights_of(choose_on_out_of_fold(members(), rows, HORIZON)[0]))}
+    weights = ensembles["weighted_avg"].weights
     assert weights["price_predictor"] <= weights["direction_predictor"]
 
 
-def _weights_of(ensembles) -> tuple[list[str], list[float]]:
+def _weights_of(ensembles) -> np.ndarray:
     weights = ensembles["weighted_avg"].weights
-    return [n for n in ("direction_predictor", "price_predictor")], [weights["direction_predictor"], weights["price_predictor"]]
+    return np.array([weights["direction_predictor"], weights["price_predictor"]])
 
 
 def nudged(rows: pd.DataFrame, column: str, rng) -> pd.DataFrame:
@@ -125,11 +125,11 @@ def nudged(rows: pd.DataFrame, column: str, rng) -> pd.DataFrame:
 )
 def test_a_nudge_of_a_few_out_of_fold_probabilities_moves_no_weight_far_and_no_type_within_noise(seed, direction_lift, constant_price):
     rows = out_of_fold_rows(seed, direction_lift, constant_price)
-    before_ensembles, before = choose_on_out_of_fold(members(), rows, HORIZON)
+    before_ensembles, before, _ = choose_on_out_of_fold(members(), rows, HORIZON)
     rng = np.random.default_rng(seed)
     for column in ("p_up", "price_p_up"):
-        after_ensembles, after = choose_on_out_of_fold(members(), nudged(rows, column, rng), HORIZON)
-        moved = np.subtract(_weights_of(after_ensembles)[1], _weights_of(before_ensembles)[1])
+        after_ensembles, after, _ = choose_on_out_of_fold(members(), nudged(rows, column, rng), HORIZON)
+        moved = _weights_of(after_ensembles) - _weights_of(before_ensembles)
         assert np.abs(moved).max() <= 0.05, (column, before["weight_rule"], after["weight_rule"])
         if after["ensemble_type"] != before["ensemble_type"]:
             # only where a candidate leads weighted_avg beyond its noise on one side or the other
@@ -143,9 +143,12 @@ def test_a_nudge_of_a_few_out_of_fold_probabilities_moves_no_weight_far_and_no_t
 
 def test_voting_is_a_candidate_only_with_three_voters():
     rows = out_of_fold_rows(5, 0.05)
-    _, two = choose_on_out_of_fold(members(), rows, HORIZON)
+    _, two, signals = choose_on_out_of_fold(members(), rows, HORIZON)
     assert "not a candidate" in two["voting"] and "voting" not in two["lead_standard_error"]
-    _, three = choose_on_out_of_fold(members(extra_voter=True), rows, HORIZON)
+    # every signal's out-of-fold P(UP), the chosen type's as "ensemble", for the backtest's choices
+    assert list(signals.columns) == ["symbol", "timestamp", "weighted_avg", "voting", "stacking", "ensemble", "direction_predictor", "price_predictor"]
+    assert (signals["ensemble"] == signals[two["ensemble_type"]]).all() and (signals["direction_predictor"] == rows["p_up"]).all()
+    _, three, _ = choose_on_out_of_fold(members(extra_voter=True), rows, HORIZON)
     assert three["voting"] == "a candidate" and "voting" in three["lead_standard_error"]
 
 
