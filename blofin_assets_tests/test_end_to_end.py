@@ -61,6 +61,15 @@ def test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data(isolated_env
         # One run, every symbol partition materialized by it.
         assert instance.get_materialized_partitions(dg.AssetKey("targets")) == {"BTC-USDT", "ETH-USDT"}
 
+    # CSV files without <SYMBOL>.funding.csv: the backtest assumes rate 0, and says so per symbol.
+    from blofin_assets.market.funding import ASSUMED
+    from blofin_assets.storage.results import ResultsDB
+
+    db = ResultsDB(os.environ["BLOFIN_DB_URL"])
+    (backtest,) = [json.loads(r["metrics_json"])["backtest"] for r in db.rows(runs[0].run_id) if r["model_name"] == "signal_backtest"]
+    db.dispose()
+    assert {s["funding_source"] for s in backtest["per_symbol"].values()} == {ASSUMED}
+
     # The README's Python example: load an asset value from the instance, predict from a row.
     features = defs.load_asset_value("features", partition_key="BTC-USDT", instance=dg.DagsterInstance.get())
     assert set(features["symbol"]) == {"BTC-USDT"}

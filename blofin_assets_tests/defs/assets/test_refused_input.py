@@ -195,6 +195,32 @@ def test_bad_candles_are_refused_clearly_and_change_nothing(case, trained, tmp_p
     assert stored_candles(root) == before[1]
 
 
+def stored_funding(root) -> dict:
+    folder = root / "storage" / "by_symbol" / "funding"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_bad_funding_rates_are_refused_naming_file_row_and_rule_and_nothing_is_stored(trained, tmp_path):
+    root, resources, _ = trained
+    before = stored_funding(root)
+    assert set(before) == {"BTC-USDT.parquet", "ETH-USDT.parquet"}
+    folder = tmp_path / "csv"
+    write_candle_csv(good_candles(), folder)
+    settlements = pd.date_range("2024-01-01", periods=6, freq="8h", tz="UTC").astype("datetime64[ms, UTC]").astype("int64")
+    pd.DataFrame({"timestamp": settlements, "rate": [0.0001, 0.0002, 0.0001, 1.5, 0.0001, 0.0001]}).to_csv(folder / "BTC-USDT.funding.csv", index=False)
+    instance = dg.DagsterInstance.ephemeral()
+    sync_symbols(instance, ["BTC-USDT", "ETH-USDT"])
+    result = dg.materialize(
+        defs.assets, selection=["candles", "funding"], resources=resources, instance=instance, tags=all_symbols_tags(instance),
+        run_config={"resources": {"candle_source": {"config": {"candles_dir": str(folder)}}}}, raise_on_error=False,
+    )
+    assert not result.success
+    text = messages(result)
+    assert "BTC-USDT.funding.csv" in text and "row 3" in text and "|rate| above 0.05 per settlement" in text, text
+    assert "funding" not in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert stored_funding(root) == before
+
+
 class Planted:
     """A pickle that creates a file when it is loaded."""
 
