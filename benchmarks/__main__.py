@@ -1,7 +1,7 @@
 """`make bench`: every benchmark in one run, then each target beside its figure and one JSON line
 with all of it.
 
-The parts (graph, predict, live, tuning) each run in their own process, as `python -m
+The parts (graph, replay, predict, live, tuning) each run in their own process, as `python -m
 benchmarks.<part>` would, their output shown as it comes; their own JSON lines are gathered
 into the last line. Run it on an otherwise idle machine: figures taken beside other heavy
 work are meaningless.
@@ -18,13 +18,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import graph, live, predict
+from benchmarks import graph, live, predict, replay
 
 QUICK = {
     "graph": ["--sizes", "3000", "--compare-at", "0", "--scale-candles", "0", "--large-candles", "0"],
     "predict": ["--calls", "1000", "--candles", "800"],
     "live": ["--symbols", "3", "--candles", "500", "--requests", "50"],
     "tuning": ["--trials", "2", "--candles", "800", "--models", "direction_predictor"],
+    "replay": ["--candles", "6000", "--retrain-days", "10"],
 }
 
 
@@ -84,6 +85,9 @@ def targets(report: dict) -> list[dict]:
         f"p50 < {predict.TARGET_P50_MS:g} ms, p99 < {predict.TARGET_P99_MS:g} ms", report["predict"]["single_row_met"])
     rate = report["predict"]["batch_rows_per_second"]
     add("batch prediction", f"{rate:,} rows/s", f"> {predict.TARGET_ROWS_PER_SECOND:,} rows/s", report["predict"]["batch_met"])
+    run = report["replay"]
+    add(f"replay of the live loop, {run['candles']:,} candles ({run['symbols']} symbols, {run['periods']} periods)",
+        f"{run['wall_seconds']:.0f} s, {run['fits']} fits / {run['distinct_fits']} windows", f"< {replay.TARGET_SECONDS:g} s, each fit once", run["met"])
     hourly = report["live"]
     add(f"hourly prediction run, {hourly['symbols']} symbols", f"{hourly['hourly_run_seconds']:.2f} s",
         f"< {live.TARGET_HOURLY_SECONDS:g} s", hourly["hourly_target_met"])
@@ -94,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: checks that every part runs and reports")
     args = parser.parse_args(argv)
-    report = {part: run_part(part, QUICK[part] if args.quick else []) for part in ("graph", "predict", "live", "tuning")}
+    report = {part: run_part(part, QUICK[part] if args.quick else []) for part in ("graph", "replay", "predict", "live", "tuning")}
     report["targets"] = targets(report)
     print("\ntargets:")
     for row in report["targets"]:

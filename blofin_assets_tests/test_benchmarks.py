@@ -25,7 +25,11 @@ def test_make_bench_reports_every_figure_beside_its_target():
 
     (result,) = report["graph"]["results"]
     assert result["success"] and result["total_candles"] == 3000
+    # the training graph: the replay is measured apart, beside it
     assert set(result["asset_seconds"]) == set(result["asset_peak_rss_mb"]) and len(result["asset_seconds"]) == 24
+    assert "signal_replay" not in result["asset_seconds"]
+    replay = report["replay"]
+    assert replay["periods"] >= 2 and replay["fits"] == replay["distinct_fits"] == 5 * replay["periods"] and replay["wall_seconds"] > 0
     assert result["peak_rss_mb"] > 0 and all(v > 0 for v in result["asset_peak_rss_mb"].values() if v is not None)
 
     predict = report["predict"]
@@ -39,7 +43,10 @@ def test_make_bench_reports_every_figure_beside_its_target():
 
     # the targets this run measured, each printed beside its figure with its verdict
     figures = {row["figure"] for row in report["targets"]}
-    assert figures == {"one row, five models + stacking", "batch prediction", "hourly prediction run, 3 symbols"}
+    assert figures == {
+        "one row, five models + stacking", "batch prediction", "hourly prediction run, 3 symbols",
+        f"replay of the live loop, 6,000 candles (3 symbols, {replay['periods']} periods)",
+    }
     summary = done.stdout[done.stdout.index("targets:"):]
     for row in report["targets"]:
         line = next(line for line in summary.splitlines() if row["figure"] in line)

@@ -13,6 +13,7 @@ EXPECTED_ASSETS = {
     "model_comparison",
     "ensemble_config",
     "signal_backtest",
+    "signal_replay",
     "model_performance",
     "performance_history",
     "feature_drift",
@@ -48,6 +49,7 @@ def test_lineage_runs_from_candles_to_the_ensemble():
     assert "model_comparison" in parents("ensemble_config")
     assert parents("funding") == {"candles"}
     assert parents("signal_backtest") == {"ensemble_config", "features", "targets", "funding"}
+    assert parents("signal_replay") == {"ensemble_config", "features", "targets", "funding"}
     assert parents("predictions") == {"features", "ensemble_config"}
     assert parents("prediction_outcomes") == {"features", "targets", "predictions"}
     assert "prediction_outcomes" in parents("drift_decisions")

@@ -29,11 +29,11 @@ def summary_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([summary_row(r["validation"]) for r in reports if "validation" in r])
 
 
-def backtest_summary(rows: list[dict]) -> dict | None:
+def backtest_summary(rows: list[dict], asset: str = "signal_backtest") -> dict | None:
+    """The figures the run's ``asset`` (signal_backtest or signal_replay) stored."""
     for row in rows:
-        data = json.loads(row["metrics_json"])
-        if "backtest" in data:
-            return data["backtest"]
+        if row["model_name"] == asset:
+            return json.loads(row["metrics_json"])["backtest"]
     return None
 
 
@@ -45,13 +45,33 @@ def backtest_table(backtest: dict) -> pd.DataFrame:
     )
 
 
+def replay_lines(replay: dict) -> list[str]:
+    """The replayed live loop: its periods, how it traded, the pooled figures after costs."""
+    periods = replay["periods"]
+    if not periods:
+        return [f"Replay of the live loop: skipped; {replay['skipped']}."]
+    pooled = replay["pooled"]
+    net, gross = pooled["net"], pooled["gross"]
+    traded = [p for p in periods if not p["trading"].endswith("no trade")]
+    return [
+        f"Replay of the live loop (the figure to trust): {len(periods)} period(s) from {periods[0]['start'][:10]}, retrained every "
+        f"{replay['settings']['retrain_every_days']:g} days on the "
+        f"{'expanding' if replay['settings']['window_days'] is None else str(replay['settings']['window_days']) + '-day rolling'} window, "
+        f"predicted through the live code path; traded in {len(traded)} of them ({replay['costs_text']}):",
+        f"  pooled after costs: total return {fmt(net['total_return'])}, annual {fmt(net['annual_return'])}, Sharpe {fmt(net['sharpe'])}, "
+        f"max drawdown {fmt(net['max_drawdown'])}, {net['trades']} trades; before costs {fmt(gross['total_return'])}; buy and hold "
+        f"{fmt(pooled['hold_net']['total_return'])}. Signal: rank IC {fmt(pooled['signal']['rank_ic'])}, ICIR {fmt(pooled['signal']['icir'])}. "
+        f"Deflated Sharpe P(real) {fmt(pooled['deflated_sharpe']['probability'])} after {replay['n_trials']} trials.",
+    ]
+
+
 def backtest_lines(backtest: dict) -> list[str]:
     """The costed backtest: what was traded and how, its table, costs, signal quality and the
     deflated Sharpe ratio, or why it never traded."""
     pooled = backtest["pooled"]
     sources = sorted({s["funding_source"] for s in backtest["per_symbol"].values()})
     lines = [
-        f"Backtest of the {backtest['signal']} signal on the held-out period, traded as BloFin perpetuals (long and short):",
+        f"Backtest of the {backtest['signal']} signal on the held-out period (one slice, models trained once), traded as BloFin perpetuals (long and short):",
         f"  {backtest['rule_text']}",
         f"  min_edge: {backtest['threshold']['chosen_by']}",
         f"  P(UP): {backtest['calibration']['text']}",
@@ -129,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     db.dispose()
     print(f"\nHeld-out validation, run {run_id} (skill = share of the baseline's error removed; <= 0: no better)")
     print(render(summary_table(rows), COLUMNS))
+    replayed = backtest_summary(rows, "signal_replay")
+    if replayed is not None:
+        print("\n" + "\n".join(replay_lines(replayed)))
     backtest = backtest_summary(rows)
     if backtest is not None:
         print("\n" + "\n".join(backtest_lines(backtest)))

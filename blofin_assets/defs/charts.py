@@ -87,12 +87,15 @@ def markdown_image(png: bytes, alt: str) -> str:
 MAX_EQUITY_PANELS = 6
 
 
-def equity_chart(curves: dict[str, dict[str, list[float]]], title: str) -> bytes:
+def equity_chart(curves: dict[str, dict[str, list[float]]], title: str, marks: dict[str, list[int]] | None = None, xlabel: str = "bars of the held-out period") -> bytes:
     """Each symbol's equity lines (the first one the strategy's) above the strategy's drawdown,
     in a grid of at most three columns (over ``MAX_EQUITY_PANELS`` symbols, one panel of their
-    mean). The UI shows the PNG at its own size in a dialog, so the figure is capped at about
-    810 x 600 pixels to keep the dialog's Close button on a laptop screen."""
+    mean), with a dotted line at each of the symbol's ``marks`` (bar positions: the replay's
+    retraining dates). The UI shows the PNG at its own size in a dialog, so the figure is capped
+    at about 810 x 600 pixels to keep the dialog's Close button on a laptop screen."""
+    marks = marks or {}
     if len(curves) > MAX_EQUITY_PANELS:
+        marks = {f"mean of {len(curves)} symbols": next(iter(marks.values()), [])}
         curves = {f"mean of {len(curves)} symbols": mean_curves(curves)}
     n = max(1, len(curves))
     cols = min(3, n)
@@ -112,11 +115,13 @@ def equity_chart(curves: dict[str, dict[str, list[float]]], title: str) -> bytes
         bottom.set_ylabel("drawdown", fontsize=7)
         for ax in (top, bottom):
             ax.tick_params(labelsize=7)
+            for x in marks.get(symbol, []):
+                ax.axvline(x, color="grey", linewidth=0.5, linestyle=":")
     for k in range(n, rows * cols):
         axes[2 * (k // cols), k % cols].set_visible(False)
         axes[2 * (k // cols) + 1, k % cols].set_visible(False)
     axes[0, 0].legend(fontsize=7, loc="upper left")
-    figure.supxlabel("bars of the held-out period (equity, 1 = start)", fontsize=8)
+    figure.supxlabel(f"{xlabel} (equity, 1 = start)", fontsize=8)
     figure.suptitle("\n".join(textwrap.wrap(title, 110)), fontsize=8)
     figure.tight_layout()
     return to_png(figure)

@@ -24,11 +24,15 @@ class HoldoutSpec:
         Hold out the last ``test_days`` days instead.
     purge : int, optional
         Rows left out between training and test rows; default and minimum the horizon.
+    train_days : float, optional
+        Train on the last ``train_days`` days before the held-out period only (a rolling
+        window); default every earlier row (expanding). The replay's windows follow it too.
     """
 
     test_fraction: float = 0.2
     test_days: float | None = None
     purge: int | None = None
+    train_days: float | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ def build_targets(
         test_fraction=holdout.test_fraction,
         test_days=holdout.test_days,
         purge=holdout.purge,
+        train_days=holdout.train_days,
     )
     frames, scales = [], {}
     for symbol, group in rows.groupby("symbol", sort=True):

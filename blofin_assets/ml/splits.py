@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 TRAIN, PURGE, TEST = "train", "purge", "test"
+# Rows older than a rolling training window (``train_days``): labelled, never trained on.
+BEFORE_WINDOW = "before_window"
 
 
 def resolve_purge(horizon: int, purge: int | None) -> int:
@@ -31,12 +33,15 @@ def holdout_split(
     test_fraction: float = 0.2,
     test_days: float | None = None,
     purge: int | None = None,
+    train_days: float | None = None,
 ) -> pd.Series:
     """Label every row of ``frame`` (columns symbol, timestamp) as train, purge or test.
 
     Per symbol, the test rows are the last ``test_fraction`` of its rows, or, when ``test_days``
     is given, the rows in the last ``test_days`` days before its newest timestamp. The ``purge``
-    rows (default and minimum: ``horizon``) just before them are purged.
+    rows (default and minimum: ``horizon``) just before them are purged. With ``train_days``,
+    training rows more than that many days before the newest one are ``before_window``: the
+    models train on a rolling window rather than on everything before the test period.
     """
     if horizon < 1:
         raise ValueError(f"horizon must be >= 1, got {horizon}")
@@ -45,6 +50,8 @@ def holdout_split(
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     if test_days is not None and test_days <= 0:
         raise ValueError(f"test_days must be > 0, got {test_days}")
+    if train_days is not None and train_days <= 0:
+        raise ValueError(f"train_days must be > 0, got {train_days}")
 
     labels = pd.Series(TRAIN, index=frame.index, dtype=object)
     for symbol, group in frame.groupby("symbol", sort=False):
@@ -64,11 +71,15 @@ def holdout_split(
         idx = group.index.to_numpy()
         labels.loc[idx[n_train : n_train + purge]] = PURGE
         labels.loc[idx[n_train + purge :]] = TEST
+        if train_days is not None:
+            times = group["timestamp"].to_numpy()
+            old = times[:n_train] < times[n_train - 1] - pd.Timedelta(days=train_days)
+            labels.loc[idx[:n_train][old]] = BEFORE_WINDOW
     return labels
 
 
 def split_counts(labels: pd.Series) -> dict[str, int]:
-    return {name: int(np.sum(labels == name)) for name in (TRAIN, PURGE, TEST)}
+    return {name: int(np.sum(labels == name)) for name in (TRAIN, PURGE, TEST, BEFORE_WINDOW)}
 
 
 def calibration_split(frame: pd.DataFrame, *, horizon: int, fraction: float) -> tuple[np.ndarray, np.ndarray]:

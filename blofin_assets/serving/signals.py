@@ -46,11 +46,7 @@ def _number(value) -> float | None:
 def compute_signals(ensemble: EnsemblePredictor, rows: pd.DataFrame, *, horizon: int, source: str) -> Signals:
     """Every member's output and the ensemble's signal for each row of ``rows`` (feature rows
     with symbol and timestamp)."""
-    signal = ensemble.predict(rows)
-    if ensemble.gate_ is not None:
-        gate = ensemble.gate_.assess(rows)
-    else:
-        gate = pd.DataFrame({"abstain": False, "reason": ""}, index=rows.index)
+    signal = ensemble.signal(rows)  # direction, confidence, p_up, abstain, reason
     payloads = [
         {
             "symbol": str(row["symbol"]),
@@ -61,9 +57,9 @@ def compute_signals(ensemble: EnsemblePredictor, rows: pd.DataFrame, *, horizon:
                 "direction": str(signal.loc[index, "direction"]),
                 "confidence": float(signal.loc[index, "confidence"]),
                 "p_up": float(signal.loc[index, "p_up"]),
-                "abstain": bool(gate.loc[index, "abstain"]),
-                "reason": gate.loc[index, "reason"] or None,
-                "trade": not bool(gate.loc[index, "abstain"]),
+                "abstain": bool(signal.loc[index, "abstain"]),
+                "reason": signal.loc[index, "reason"] or None,
+                "trade": not bool(signal.loc[index, "abstain"]),
             },
         }
         for index, row in rows.iterrows()
@@ -81,8 +77,8 @@ def compute_signals(ensemble: EnsemblePredictor, rows: pd.DataFrame, *, horizon:
                 "prediction": _number(prediction),
                 "p_up": _number(p_up),
                 "confidence": _number(confidence),
-                "abstain": bool(gate.loc[index, "abstain"]),
-                "reason": gate.loc[index, "reason"] or None,
+                "abstain": bool(signal.loc[index, "abstain"]),
+                "reason": signal.loc[index, "reason"] or None,
                 "output_json": json.dumps(output),
                 "source": source,
             }

@@ -246,10 +246,11 @@ class ResultsDB:
         self.engine.dispose()
 
 
-def backtest_row(run_id: str, signal: str, summary: dict, n_bars: int) -> dict:
-    """A row for the signal backtest: no model metrics, the figures in metrics_json."""
+def backtest_row(run_id: str, signal: str, summary: dict, n_bars: int, asset: str = "signal_backtest") -> dict:
+    """A row for a backtest (``asset``: signal_backtest or signal_replay): no model metrics,
+    the figures in metrics_json."""
     return {
-        "model_name": "signal_backtest",
+        "model_name": asset,
         "model_version": signal,
         "run_id": run_id,
         "created_at": datetime.now(timezone.utc),

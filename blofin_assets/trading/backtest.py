@@ -31,7 +31,8 @@ NO_FUNDING = "no funding data: rate 0 assumed"
 class SymbolBars:
     """One symbol's rows to trade, in time order: candle open ``times`` of bars of length
     ``bar``, ``close``, ``atr`` (ATR / close), the funding rates settled during each bar (n - 1),
-    the signal's ``p_up`` and ``abstain``, and the ``forward_return`` ln(close[t+h] / close[t])."""
+    the signal's ``p_up`` and ``abstain``, the ``forward_return`` ln(close[t+h] / close[t]),
+    and, where decided already (the replay, period by period), the ``target`` positions."""
 
     symbol: str
     times: pd.DatetimeIndex
@@ -43,17 +44,21 @@ class SymbolBars:
     p_up: np.ndarray
     abstain: np.ndarray
     forward_return: np.ndarray
+    target: np.ndarray | None = None
 
     @property
     def close_times(self) -> pd.DatetimeIndex:
         return self.times + self.bar
 
 
-def symbol_bars(rows: pd.DataFrame, p_up, abstain, funding: pd.DataFrame | None) -> list[SymbolBars]:
-    """Per symbol, the rows (symbol, timestamp, close, atr, target_price) with their signal and
-    the funding rates of ``funding`` (symbol, timestamp, rate, source) settled over each bar."""
+def symbol_bars(rows: pd.DataFrame, p_up, abstain, funding: pd.DataFrame | None, target=None) -> list[SymbolBars]:
+    """Per symbol, the rows (symbol, timestamp, close, atr, target_price) with their signal (and
+    target positions, if decided) and the funding rates of ``funding`` (symbol, timestamp, rate,
+    source) settled over each bar."""
     frame = rows[["symbol", "timestamp", "close", "atr", "target_price"]].assign(
-        p_up=np.asarray(p_up, dtype=np.float64), abstain=np.asarray(abstain, dtype=bool)
+        p_up=np.asarray(p_up, dtype=np.float64),
+        abstain=np.broadcast_to(np.asarray(abstain, dtype=bool), (len(rows),)),
+        target=np.nan if target is None else np.asarray(target, dtype=np.float64),
     )
     out = []
     for symbol, group in frame.groupby("symbol", sort=True):
@@ -76,14 +81,21 @@ def symbol_bars(rows: pd.DataFrame, p_up, abstain, funding: pd.DataFrame | None)
                 p_up=group["p_up"].to_numpy(),
                 abstain=group["abstain"].to_numpy(),
                 forward_return=np.log(group["target_price"].to_numpy(dtype=np.float64) / close),
+                target=None if target is None else group["target"].to_numpy(),
             )
         )
     return out
 
 
+def targets_of(rule: SizingRule, calibration: Calibration, p_up, abstain) -> np.ndarray:
+    """Target positions from P(UP): calibrated, then sized (the backtest's and the replay's)."""
+    return rule.sizes(calibration.apply(p_up), abstain)
+
+
 def ledgers(bars: SymbolBars, rule: SizingRule, costs: CostModel, calibration: Calibration) -> dict[str, Ledger]:
-    """The strategy's and buy-and-hold's ledgers, with costs (net) and without (gross)."""
-    target = rule.sizes(calibration.apply(bars.p_up), bars.abstain)
+    """The strategy's and buy-and-hold's ledgers, with costs (net) and without (gross): its
+    targets decided already, or sized now from the calibrated P(UP)."""
+    target = bars.target if bars.target is not None else targets_of(rule, calibration, bars.p_up, bars.abstain)
     hold = np.ones(len(bars.close))
     free = np.zeros(len(bars.funding))
     slippage = costs.slippage(bars.atr)
@@ -106,7 +118,7 @@ def pooled_net_sharpe(bars: list[SymbolBars], rule: SizingRule, costs: CostModel
     chosen by."""
     curves = {}
     for b in bars:
-        target = rule.sizes(calibration.apply(b.p_up), b.abstain)
+        target = targets_of(rule, calibration, b.p_up, b.abstain)
         curves[b.symbol] = _curve(b, run_ledger(b.close, target, fee=costs.fee, slippage=costs.slippage(b.atr), funding=b.funding))
     return curve_figures(pooled_curve(curves), bars[0].bar)["sharpe"]
 

@@ -13,9 +13,10 @@ def signal_to_trade(ensemble: EnsemblePredictor, rows: pd.DataFrame, signal: str
     """(direction, confidence and p_up per row, abstain per row, label) of the ensemble's
     signal, or of one directional member's (``signal`` = its name): the same call the live
     ``predictions`` asset makes for the ensemble."""
-    abstain = ensemble.gate_.assess(rows)["abstain"].to_numpy(dtype=bool) if ensemble.gate_ is not None else np.zeros(len(rows), dtype=bool)
+    live = ensemble.signal(rows)
+    abstain = live["abstain"].to_numpy(dtype=bool)
     if signal == "ensemble":
-        return ensemble.predict(rows), abstain, f"ensemble ({ensemble.ensemble_type})"
+        return live[["direction", "confidence", "p_up"]], abstain, f"ensemble ({ensemble.ensemble_type})"
     if signal not in ensemble.signal_members:
         raise ValueError(f"signal must be 'ensemble' or one of {list(ensemble.signal_members)}, got {signal!r}")
     p_up = ensemble.members[signal].ensemble_outputs(rows)[ensemble.signal_members[signal]].to_numpy()

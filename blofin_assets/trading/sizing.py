@@ -97,15 +97,15 @@ class Calibration:
             return cls(0.0, float(logit(y.mean())), int(len(y)))
         return cls(slope, float(fitted.intercept_[0]), int(len(y)))
 
-    def describe(self) -> str:
+    def describe(self, rows: str = "out-of-fold training rows") -> str:
         if self.fitted_on == 0:
             return "P(UP) as the signal gives it (not calibrated)"
         if self.slope == 0:
             return (
-                f"Platt scaling on {self.fitted_on} out-of-fold training rows, whose P(UP) did not rank the outcomes: "
+                f"Platt scaling on {self.fitted_on} {rows}, whose P(UP) did not rank the outcomes: "
                 f"P(UP) {expit(self.intercept):.3f} (the base rate) everywhere"
             )
-        return f"Platt scaling on {self.fitted_on} out-of-fold training rows (slope {self.slope:.3g}, intercept {self.intercept:.3g})"
+        return f"Platt scaling on {self.fitted_on} {rows} (slope {self.slope:.3g}, intercept {self.intercept:.3g})"
 
     def apply(self, p_up) -> np.ndarray:
         p = np.clip(np.asarray(p_up, dtype=np.float64), 1e-6, 1 - 1e-6)

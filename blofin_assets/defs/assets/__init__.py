@@ -3,7 +3,7 @@ The per-model ones are made from the registered model classes (``graph_assets``)
 
 import dagster as dg
 
-from blofin_assets.defs.assets import backtest, data, ensemble, evaluation, features, live, monitoring, training, tuning
+from blofin_assets.defs.assets import backtest, data, ensemble, evaluation, features, live, monitoring, replay, training, tuning
 from blofin_assets.defs.model_config import model_config_class
 from blofin_assets.ml.models import CandleModel
 
@@ -18,6 +18,7 @@ def run_config_classes(model_classes: list[type[CandleModel]]) -> dict[str, type
         **{f"{cls.name}_validation": evaluation.ValidationConfig for cls in model_classes},
         "ensemble_config": ensemble.EnsembleConfig,
         "signal_backtest": backtest.BacktestConfig,
+        "signal_replay": replay.ReplayConfig,
         "predictions": live.PredictionsConfig,
         "prediction_outcomes": live.OutcomesConfig,
         "model_performance": monitoring.PerformanceConfig,
@@ -40,6 +41,7 @@ def graph_assets(model_classes: list[type[CandleModel]]) -> list[dg.AssetsDefini
         evaluation.comparison_asset(names),
         ensemble.ensemble_asset(names, classes),
         backtest.signal_backtest,
+        replay.signal_replay,
         live.predictions,
         live.prediction_outcomes,
         *monitoring.monitoring_assets(names),

@@ -21,39 +21,50 @@ from blofin_assets.trading.signals import signal_to_trade
 from blofin_assets.trading.sizing import SizingRule
 
 
-class BacktestConfig(CheckedConfig):
+class TradingConfig(CheckedConfig):
+    """How a signal is sized and what trading it costs: shared by the backtest and the replay."""
+
     bounds = {
         "max_leverage": (0.01, 20.0),
         "size_step": (0.01, 1.0),
-        "min_edge": (0.0, 0.5),
         "taker_fee": (0.0, 0.01),
         "maker_fee": (0.0, 0.01),
         "slippage_bps": (0.0, 100.0),
         "slippage_atr_share": (0.0, 1.0),
     }
-    signal: str = "ensemble"
-    """Whose P(UP) to trade: the chosen ensemble, or one directional member alone (e.g.
-    direction_predictor)."""
     max_leverage: float = 1.0
     """The largest position, as a multiple of equity (long or short)."""
     size_step: float = 0.1
     """Positions are multiples of this share of max_leverage."""
-    min_edge: Optional[float] = None
-    """Flat where the calibrated |P(UP) - 0.5| is at most this; default: chosen on out-of-fold
-    training rows (each candidate counted as a trial)."""
     taker_fee: float = 0.0006
     """Fee per side of a market order (BloFin: 0.06%)."""
     maker_fee: float = 0.0002
     """Fee per side of a resting order (BloFin: 0.02%)."""
     maker: bool = False
     """Trade with maker orders (optimistic: their fills are not guaranteed)."""
-    calibrate: bool = True
-    """Size from P(UP) calibrated on out-of-fold training rows (Platt scaling); false: from
-    P(UP) as the signal gives it."""
     slippage_bps: float = 1.0
     """Fixed slippage, in basis points of the traded notional."""
     slippage_atr_share: float = 0.02
     """Slippage as this share of the bar's average true range over the close."""
+
+    def rule(self) -> SizingRule:
+        return SizingRule(self.max_leverage, self.size_step)
+
+    def costs(self) -> CostModel:
+        return CostModel(self.taker_fee, self.maker_fee, self.maker, self.slippage_bps, self.slippage_atr_share)
+
+
+class BacktestConfig(TradingConfig):
+    bounds = {**TradingConfig.bounds, "min_edge": (0.0, 0.5)}
+    signal: str = "ensemble"
+    """Whose P(UP) to trade: the chosen ensemble, or one directional member alone (e.g.
+    direction_predictor)."""
+    min_edge: Optional[float] = None
+    """Flat where the calibrated |P(UP) - 0.5| is at most this; default: chosen on out-of-fold
+    training rows (each candidate counted as a trial)."""
+    calibrate: bool = True
+    """Size from P(UP) calibrated on out-of-fold training rows (Platt scaling); false: from
+    P(UP) as the signal gives it."""
 
 
 def strategy_table(report: dict) -> pd.DataFrame:
@@ -119,13 +130,12 @@ def signal_backtest(
     oof = ensemble_config.get("out_of_fold_signals")
     rows = table[table["split"] == TRAIN].merge(oof[[*KEY, column]], on=KEY) if oof is not None and len(oof) else None
     out_of_fold = symbol_bars(rows, rows[column].to_numpy(), False, funding) if rows is not None and len(rows) else None
-    costs = CostModel(config.taker_fee, config.maker_fee, config.maker, config.slippage_bps, config.slippage_atr_share)
     db = results_db.get()
     try:
         # every try counts: the tuning trials recorded and the ensemble types that were candidates
         types = 1 + len(ensemble_config.get("lead_standard_error") or {})
         report = trade_signal(
-            held_out, out_of_fold, SizingRule(config.max_leverage, config.size_step), costs, prior_trials=len(db.trials()) + types, min_edge=config.min_edge,
+            held_out, out_of_fold, config.rule(), config.costs(), prior_trials=len(db.trials()) + types, min_edge=config.min_edge,
             calibrate=config.calibrate,
         )
         summary = stored_summary(report, label)

@@ -44,7 +44,7 @@ def neutral_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 
 class TargetsConfig(CheckedConfig):
-    bounds = {"horizon": (1, None), "test_fraction": (0.01, 0.9), "test_days": (0.01, None), "purge": (0, None)}
+    bounds = {"horizon": (1, None), "test_fraction": (0.01, 0.9), "test_days": (0.01, None), "purge": (0, None), "train_days": (1.0, None)}
     horizon: int = 5
     """Candles ahead that every target looks."""
     test_fraction: float = 0.2
@@ -53,6 +53,9 @@ class TargetsConfig(CheckedConfig):
     """Hold out the last N days instead of test_fraction."""
     purge: Optional[int] = None
     """Rows left out between training and test rows; default and minimum: horizon."""
+    train_days: Optional[float] = None
+    """Train on the last N days before the held-out period only (a rolling window; the replay
+    retrains on the same window); default: every earlier row."""
 
 
 @dg.asset(
@@ -64,7 +67,7 @@ class TargetsConfig(CheckedConfig):
 def targets(
     context: dg.AssetExecutionContext, config: TargetsConfig, candles: pd.DataFrame, features: pd.DataFrame
 ) -> dg.Output[TargetSet]:
-    holdout = HoldoutSpec(test_fraction=config.test_fraction, test_days=config.test_days, purge=config.purge)
+    holdout = HoldoutSpec(test_fraction=config.test_fraction, test_days=config.test_days, purge=config.purge, train_days=config.train_days)
     target_set = build_targets(candles, features, horizon=config.horizon, holdout=holdout)
     counts = target_set.counts()
     test = target_set.frame[target_set.frame["split"] == "test"]
@@ -76,6 +79,7 @@ def targets(
             "horizon": config.horizon,
             "train_rows": counts["train"],
             "purged_rows": counts["purge"],
+            "rows_before_window": counts["before_window"],
             "test_rows": counts["test"],
             "test_starts": test["timestamp"].min().isoformat(),
             "momentum_thresholds": dg.MetadataValue.md(

@@ -202,6 +202,17 @@ class EnsemblePredictor:
         signal = self.predict_matrix(self._feature_matrix(X))
         return pd.DataFrame(signal, index=X.index)
 
+    def signal(self, X: pd.DataFrame) -> pd.DataFrame:
+        """What live use acts on, per row: ``predict``'s direction, confidence and p_up, and
+        whether the applicability gate turns the row away (``abstain``, with the ``reason``).
+        The one call behind the recorded live signals, the HTTP service, the backtest and the
+        replay, so each gives what the others would for the same versions and candle."""
+        signal = self.predict(X)
+        if self.gate_ is None:
+            return signal.assign(abstain=False, reason="")
+        gate = self.gate_.assess(X)
+        return signal.assign(abstain=gate["abstain"].to_numpy(dtype=bool), reason=gate["reason"].to_numpy())
+
     def predict_matrix(self, matrix: np.ndarray) -> dict[str, np.ndarray]:
         """``predict`` for rows of raw features (columns ``feature_columns``), as arrays: the
         path for callers that hold numbers, not a frame (a frame costs more than the models)."""

@@ -16,7 +16,14 @@ from blofin_assets.storage.results import ResultsDB
 from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
 
 SMALL = {"resources": {"candle_source": {"config": {"candles_per_symbol": 700, "symbols": ["BTC-USDT", "ETH-USDT"]}}}}
-FAST = {"ops": {"price_predictor": {"config": {"epochs": 10}}, "direction_predictor": {"config": {"max_depth": 3}}}}
+FAST = {
+    "ops": {
+        "price_predictor": {"config": {"epochs": 10}},
+        "direction_predictor": {"config": {"max_depth": 3}},
+        # 29 days of candles: a 10-day warm-up, then a period a week
+        "signal_replay": {"config": {"warmup_days": 10, "retrain_every_days": 7, "workers": 1}},
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +40,7 @@ def test_every_asset_materializes(graph):
     _, first, _ = graph
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
-    expected = {"candles", "funding", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", *model_names()}
+    expected = {"candles", "funding", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", "signal_replay", *model_names()}
     expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions", "predictions", "prediction_outcomes", "tuning"}
     expected |= {f"{name}_validation" for name in model_names()}
     assert materialized == expected
@@ -79,8 +86,8 @@ def test_results_table_gets_one_row_per_model_per_run(graph):
     db = ResultsDB(f"sqlite:///{root / 'results.db'}")
     for result in (first, second):
         rows = db.rows(result.run_id)
-        assert sorted(r["model_name"] for r in rows) == sorted([*model_names(), "signal_backtest", "live_record"])
-    assert len(db.rows()) == 2 * (len(model_names()) + 2)
+        assert sorted(r["model_name"] for r in rows) == sorted([*model_names(), "signal_backtest", "signal_replay", "live_record"])
+    assert len(db.rows()) == 2 * (len(model_names()) + 3)
     validation = json.loads(db.rows(second.run_id)[0]["metrics_json"])["validation"]
     assert {"walk_forward", "audit"} <= set(validation)
 
@@ -189,6 +196,51 @@ def test_signal_backtest_trades_perpetuals_with_every_cost_beside_buy_and_hold(g
     assert result["n_trials"] == 2 + len(result["threshold"]["candidates"])
     assert 0.0 <= result["pooled"]["deflated_sharpe"]["probability"] <= 1.0 and "deflated_sharpe_p" in metadata
     assert "| pooled |" in metadata["deflated_sharpe"].value
+
+
+def test_the_replay_retrains_each_period_and_says_when(graph):
+    root, _, second = graph
+    result = second.output_for_node("signal_replay")
+    periods = result["periods"]
+    assert len(periods) == 3 and [p["start"][:10] for p in periods] == sorted(p["start"][:10] for p in periods)
+    signals = result["signals"]
+    assert set(signals["period"]) == {0, 1, 2} and signals.groupby("period")["ensemble_version"].nunique().eq(1).all()
+    (check,) = [e for e in second.get_asset_check_evaluations() if e.check_name == "replay_leakage"]
+    assert check.passed and "every one of 3 periods trained only on labels known at its start" in check.description
+    metadata = {e.asset_key.to_user_string(): e.materialization.metadata for e in second.get_asset_materialization_events()}["signal_replay"]
+    assert metadata["periods"].value == 3 and "| pooled |" in metadata["figures"].value
+    assert len(metadata["period_table"].value.splitlines()) == 2 + 3  # header, rule, a row a period
+    assert metadata["equity"].value.startswith("![equity, drawdown and retraining dates](data:image/png;base64,")
+    db = ResultsDB(f"sqlite:///{root / 'results.db'}")
+    try:
+        stored = [json.loads(r["metrics_json"])["backtest"] for r in db.rows(second.run_id) if r["model_name"] == "signal_replay"]
+    finally:
+        db.dispose()
+    assert stored[0]["periods"] == periods and stored[0]["settings"]["retrain_every_days"] == 7
+
+
+def test_the_replay_predicts_through_the_live_code_path(graph):
+    """The live record's signals, recomputed by the replay's prediction step with the ensemble
+    that made them: the same direction and P(UP) for the same version and candle."""
+    from blofin_assets.ml.live import SIGNAL
+    from blofin_assets.storage.predictions import read_predictions
+    from blofin_assets.trading.replay import predict_period
+
+    root, _, second = graph
+    ensemble = EnsembleStore(ModelStore(root / "models")).load()
+    db = ResultsDB(f"sqlite:///{root / 'results.db'}")
+    try:
+        recorded = read_predictions(db, SIGNAL)
+    finally:
+        db.dispose()
+    recorded = recorded[recorded["version"] == ensemble.version_]
+    assert len(recorded) >= 2
+    rows = second.output_for_node("features").merge(recorded[["symbol", "timestamp"]], on=["symbol", "timestamp"])
+    replayed = predict_period(ensemble, rows)
+    both = recorded.merge(rows[["symbol", "timestamp"]].assign(p_up=replayed["p_up"].to_numpy(), up=(replayed["direction"] == "UP").to_numpy()), on=["symbol", "timestamp"])
+    assert len(both) == len(recorded)
+    np.testing.assert_allclose(both["p_up_y"], both["p_up_x"], rtol=0, atol=1e-9)
+    assert (both["up"].astype(float) == both["prediction"]).all()
 
 
 def test_a_leak_fails_the_audit_and_blocks_the_ensemble(tmp_path, monkeypatch):

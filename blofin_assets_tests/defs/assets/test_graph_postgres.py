@@ -33,5 +33,5 @@ def test_the_whole_graph_runs_on_postgresql(isolated_env, monkeypatch):
             names = sorted(conn.execute(sa.text("select model_name from ml_model_results")).scalars())
             decisions = conn.execute(sa.text("select count(*) from retrain_events")).scalar()
         engine.dispose()
-        assert names == sorted([*model_names(), "signal_backtest", "live_record"])
+        assert names == sorted([*model_names(), "signal_backtest", "signal_replay", "live_record"])
         assert decisions == len(model_names())  # drift_decisions: one "no_retrain" per model
