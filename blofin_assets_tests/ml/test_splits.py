@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from blofin_assets.ml.splits import PURGE, TEST, TRAIN, calibration_split, holdout_split, walk_forward_splits
+from blofin_assets.ml.splits import BEFORE_WINDOW, PURGE, TEST, TRAIN, calibration_split, holdout_split, walk_forward_splits
 
 
 def rows(n_per_symbol=(100, 60), shuffle=True):
@@ -36,9 +36,22 @@ def test_split_is_per_symbol_whatever_the_row_order():
     assert shuffled.sort_index().equals(ordered.sort_index())
 
 
+def test_a_rolling_window_leaves_the_older_training_rows_out():
+    frame = rows((24 * 10,), shuffle=False)  # ten days of hours
+    labels = holdout_split(frame, horizon=5, test_fraction=0.2, train_days=3)
+    expanding = holdout_split(frame, horizon=5, test_fraction=0.2)
+    train = frame[labels == TRAIN]["timestamp"]
+    assert train.max() - train.min() == pd.Timedelta(days=3)  # the newest three days before the gap
+    assert (frame.loc[labels == BEFORE_WINDOW, "timestamp"] < train.min()).all()
+    # the purge gap and the test rows are as without a window
+    assert labels[expanding != TRAIN].equals(expanding[expanding != TRAIN])
+    assert set(labels[expanding == TRAIN]) == {TRAIN, BEFORE_WINDOW}
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
+        ({"horizon": 5, "train_days": 0}, "train_days"),
         ({"horizon": 0}, "horizon"),
         ({"horizon": 5, "purge": 3}, "at least the horizon"),
         ({"horizon": 5, "test_fraction": 1.0}, "test_fraction"),
