@@ -62,7 +62,21 @@ def replay_lines(replay: dict) -> list[str]:
         f"max drawdown {fmt(net['max_drawdown'])}, {net['trades']} trades; before costs {fmt(gross['total_return'])}; buy and hold "
         f"{fmt(pooled['hold_net']['total_return'])}. Signal: rank IC {fmt(pooled['signal']['rank_ic'])}, ICIR {fmt(pooled['signal']['icir'])}. "
         f"Deflated Sharpe P(real) {fmt(pooled['deflated_sharpe']['probability'])} after {replay['n_trials']} trials.",
+        *meta_lines(replay.get("meta")),
     ]
+
+
+def meta_lines(meta: dict | None) -> list[str]:
+    """Meta-labeling beside the primary signal alone, in the replay after its first period."""
+    if not meta:
+        return []
+    lines = ["  meta-labeling after the first period (bets: candles in the market; precision: share whose profit barrier came first):"]
+    for name, figures in meta.items():
+        lines.append(
+            f"    {name:26s} bets {figures['bets']:6d}  precision {fmt(figures['precision'])}  recall {fmt(figures['recall'])}  "
+            f"F1 {fmt(figures['f1'])}  net Sharpe {fmt(figures['net_sharpe'])}  net return {fmt(figures['net_total_return'])}"
+        )
+    return lines
 
 
 def backtest_lines(backtest: dict) -> list[str]:

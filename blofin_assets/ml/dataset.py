@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from blofin_assets.market.targets import TargetScales, forward_outcomes, label_targets
+from blofin_assets.market.targets import OUTCOME_COLUMNS, BarrierSpec, TargetScales, forward_outcomes, label_targets
 from blofin_assets.ml.splits import TRAIN, holdout_split, split_counts
 
 KEY = ["symbol", "timestamp"]
@@ -51,19 +51,22 @@ class TargetSet:
         Candles ahead the targets look.
     holdout : HoldoutSpec
         How the split was made.
+    barrier : BarrierSpec
+        How the triple-barrier label was drawn, and which direction label the models learn.
     """
 
     frame: pd.DataFrame  # symbol, timestamp, target_*, split
     scales: dict[str, TargetScales]  # per symbol
     horizon: int
     holdout: HoldoutSpec = field(default_factory=HoldoutSpec)
+    barrier: BarrierSpec = field(default_factory=BarrierSpec)
 
     def counts(self) -> dict[str, int]:
         return split_counts(self.frame["split"])
 
     def by_symbol(self) -> dict[str, "TargetSet"]:
         return {
-            symbol: TargetSet(rows.reset_index(drop=True), {symbol: self.scales[symbol]}, self.horizon, self.holdout)
+            symbol: TargetSet(rows.reset_index(drop=True), {symbol: self.scales[symbol]}, self.horizon, self.holdout, self.barrier)
             for symbol, rows in self.frame.groupby("symbol", sort=True)
         }
 
@@ -74,18 +77,18 @@ class TargetSet:
             raise ValueError("no target sets to pool")
         first = parts[0]
         for part in parts[1:]:
-            if (part.horizon, part.holdout) != (first.horizon, first.holdout):
+            if (part.horizon, part.holdout, part.barrier) != (first.horizon, first.holdout, first.barrier):
                 raise ValueError(
-                    f"cannot pool targets built with horizon {part.horizon} / {part.holdout} and "
-                    f"horizon {first.horizon} / {first.holdout}: re-materialize targets for every symbol"
+                    f"cannot pool targets built with horizon {part.horizon} / {part.holdout} / {part.barrier} and "
+                    f"horizon {first.horizon} / {first.holdout} / {first.barrier}: re-materialize targets for every symbol"
                 )
         frame = pd.concat([part.frame for part in parts], ignore_index=True)
         scales = {symbol: s for part in parts for symbol, s in part.scales.items()}
-        return TargetSet(frame, scales, first.horizon, first.holdout)
+        return TargetSet(frame, scales, first.horizon, first.holdout, first.barrier)
 
 
 def build_targets(
-    candles: pd.DataFrame, features: pd.DataFrame, horizon: int = 5, holdout: HoldoutSpec | None = None
+    candles: pd.DataFrame, features: pd.DataFrame, horizon: int = 5, holdout: HoldoutSpec | None = None, barrier: BarrierSpec | None = None
 ) -> TargetSet:
     """Label every feature row that has a complete forward window and assign its split.
 
@@ -93,9 +96,10 @@ def build_targets(
     training rows only: a symbol's labels never depend on another symbol's prices.
     """
     holdout = holdout or HoldoutSpec()
-    outcomes = forward_outcomes(candles, horizon)
+    barrier = barrier or BarrierSpec()
+    outcomes = forward_outcomes(candles, horizon, barrier)
     rows = features[KEY].merge(outcomes, on=KEY, how="inner", validate="one_to_one")
-    rows = rows.dropna(subset=["future_close", "fwd_volatility", "fwd_adverse", "momentum_change"])
+    rows = rows.dropna(subset=OUTCOME_COLUMNS)
     rows = rows.reset_index(drop=True)
     split = holdout_split(
         rows,
@@ -108,11 +112,11 @@ def build_targets(
     frames, scales = [], {}
     for symbol, group in rows.groupby("symbol", sort=True):
         scales[symbol] = TargetScales.fit(group[split.loc[group.index] == TRAIN], horizon)
-        labelled = label_targets(group, scales[symbol])
+        labelled = label_targets(group, scales[symbol], barrier)
         labelled["split"] = split.loc[group.index].to_numpy()
         frames.append(labelled)
     frame = pd.concat(frames, ignore_index=True)
-    return TargetSet(frame=frame, scales=scales, horizon=horizon, holdout=holdout)
+    return TargetSet(frame=frame, scales=scales, horizon=horizon, holdout=holdout, barrier=barrier)
 
 
 def model_table(features: pd.DataFrame, targets: TargetSet) -> pd.DataFrame:

@@ -104,6 +104,7 @@ class ValidationReport(TypedDict):
     direction_metric: str | None  # the key of a direction accuracy in the figures, if any
     target: str
     n_train: int
+    n_effective_train: NotRequired[float | None]  # the training labels' summed uniqueness
     n_test: int
     test_window: Window
     pooled: Comparison

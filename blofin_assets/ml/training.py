@@ -82,6 +82,7 @@ def train_model(name: str, table: pd.DataFrame, horizon: int, params: dict | Non
     }
     training = {
         "n_train": int(len(rows)),
+        "n_effective": round(model.n_effective_, 1),  # labels' summed uniqueness (ml/uniqueness.py)
         "metrics": in_sample,
         "data_window": data_window(rows),
         "class_balance": model.class_balance(y),

@@ -66,6 +66,7 @@ def validate_model(
         "direction_metric": model.direction_metric,
         "target": model.target,
         "n_train": int(len(train)),
+        "n_effective_train": getattr(model, "n_effective_", None),
         "n_test": int(len(test)),
         "test_window": data_window(test),
         "pooled": pooled,

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from blofin_assets.market.targets import TargetScales
+from blofin_assets.market.targets import BarrierSpec, TargetScales
 from blofin_assets.ml.dataset import HoldoutSpec, TargetSet
 
 KIND = b"blofin.kind"
@@ -33,6 +33,7 @@ def encode_part(part: pd.DataFrame | TargetSet) -> bytes:
                 "scales": {s: dataclasses.asdict(scale) for s, scale in part.scales.items()},
                 "horizon": part.horizon,
                 "holdout": dataclasses.asdict(part.holdout),
+                "barrier": dataclasses.asdict(part.barrier),
             }
         ).encode()
     elif isinstance(part, pd.DataFrame):
@@ -59,4 +60,4 @@ def decode_part(data: bytes) -> pd.DataFrame | TargetSet:
         s: TargetScales(**{k: tuple(v) if isinstance(v, list) else v for k, v in scale.items()})
         for s, scale in stored["scales"].items()
     }
-    return TargetSet(frame, scales, int(stored["horizon"]), HoldoutSpec(**stored["holdout"]))
+    return TargetSet(frame, scales, int(stored["horizon"]), HoldoutSpec(**stored["holdout"]), BarrierSpec(**stored.get("barrier", {})))

@@ -36,9 +36,9 @@ class TrendFollower(CandleClassifier):
         self.random_state = random_state
         self.features = features
 
-    def _fit_scaled(self, X, Xs, y):
+    def _fit_scaled(self, X, Xs, y, sample_weight=None):
         self.estimator_used_ = f"sklearn.LogisticRegression(C={self.C})"
-        self.estimator_ = LogisticRegression(C=self.C).fit(Xs, y.astype(np.int64))
+        self.estimator_ = LogisticRegression(C=self.C).fit(Xs, y.astype(np.int64), sample_weight=sample_weight)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         return self.estimator_.predict_proba(self._scaled(X))

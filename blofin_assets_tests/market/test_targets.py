@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from blofin_assets.market.features import compute_features
-from blofin_assets.market.targets import TargetScales, forward_outcomes, label_targets
+from blofin_assets.market.targets import BarrierSpec, TargetScales, barrier_touches, forward_outcomes, label_targets
 from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
 from blofin_assets_tests.market.test_features import random_candles
 
@@ -43,7 +43,7 @@ def test_each_target_matches_its_formula_from_candles_t_to_t_plus_h(two_symbols,
 
 
 def _risk(outcome, scales):
-    frame = outcome.assign(symbol="x", timestamp=0, close=1.0, future_close=1.0, momentum_change=0.0)
+    frame = outcome.assign(symbol="x", timestamp=0, close=1.0, future_close=1.0, momentum_change=0.0, touch=0, touch_bars=H)
     return label_targets(frame, scales)["target_risk"].to_numpy()
 
 
@@ -129,3 +129,62 @@ def test_test_days_holds_out_the_last_days(two_symbols):
     labelled = build_targets(two_symbols, compute_features(two_symbols), horizon=H, holdout=HoldoutSpec(test_days=3))
     test = labelled.frame[labelled.frame["split"] == "test"]
     assert test.groupby("symbol").size().eq(72).all()
+
+
+# Hand-built paths from a close of 100 with barriers at 100 exp(+-0.1): 110.52 and 90.48.
+WIDTH = 0.1
+
+
+def touched(highs, lows, horizon=3):
+    close = [100.0] + [100.0] * len(highs)
+    touch, bars = barrier_touches(close, [100.0, *highs], [100.0, *lows], horizon, np.r_[WIDTH, np.full(len(highs), np.nan)])
+    return touch[0], bars[0]
+
+
+@pytest.mark.parametrize(
+    "highs, lows, expected",
+    [
+        ([105, 111, 101], [99, 95, 91], (1, 2)),  # the profit barrier in bar 2, the stop never
+        ([105, 108, 112], [95, 90, 99], (-1, 2)),  # the stop in bar 2, before the profit in bar 3
+        ([105, 108, 109], [95, 92, 91], (0, 3)),  # neither by the horizon
+        ([111, 100, 100], [90, 100, 100], (2, 1)),  # both in bar 1: the order inside a bar is unknown
+        ([110.6, 100, 100], [100, 100, 100], (1, 1)),  # a high just past the barrier
+    ],
+)
+def test_barrier_labels_on_hand_built_paths(highs, lows, expected):
+    assert touched(highs, lows) == expected
+
+
+def test_the_barrier_label_of_each_outcome_and_the_both_in_one_bar_rule():
+    # both in one bar counts as the stop for a long (-1): a label never flatters a trade
+    outcomes = pd.DataFrame(
+        {
+            "symbol": "x", "timestamp": range(4), "close": 100.0, "future_close": [101.0, 99.0, 101.0, 101.0],
+            "fwd_volatility": 0.01, "fwd_adverse": 0.0, "momentum_change": 0.0, "touch": [1, -1, 2, 0], "touch_bars": [2, 1, 1, 5],
+        }
+    )
+    scales = TargetScales(H, -0.01, 0.01, tuple(np.linspace(0, 1, 101)), tuple(np.linspace(0, 1, 101)))
+    zero = label_targets(outcomes, scales, BarrierSpec(vertical="zero"))
+    assert zero["target_barrier"].tolist() == [1, -1, -1, 0]
+    assert zero["target_first"].tolist() == [1, 2, 0, 0] and zero["target_direction"].tolist() == [1, 0, 1, 1]
+    sign = label_targets(outcomes, scales, BarrierSpec(vertical="sign", direction="barrier"))
+    assert sign["target_barrier"].tolist() == [1, -1, -1, 1]  # no touch, higher close: +1
+    assert sign["target_direction"].tolist() == [1, 0, 0, 1] and sign["target_direction_bars"].tolist() == [2, 1, 1, 5]
+    with pytest.raises(ValueError, match="needs vertical: sign"):
+        BarrierSpec(direction="barrier")
+
+
+def test_no_barrier_reads_a_candle_after_its_labels_time(two_symbols):
+    """A label at t reads candles t+1..t+h only (and the 50 before t for its scale): rewriting
+    every candle after t+h changes no label of t."""
+    candles = two_symbols[two_symbols["symbol"] == "AAA-USDT"].reset_index(drop=True)
+    before = forward_outcomes(candles, H)
+    t = 200
+    changed = candles.copy()
+    later = changed.index > t + H
+    changed.loc[later, ["open", "high", "low", "close"]] *= 3.0
+    after = forward_outcomes(changed, H)
+    for column in ("touch", "touch_bars"):
+        assert after[column].iloc[: t + 1].equals(before[column].iloc[: t + 1])
+    # and a candle inside the window does change it, where it touches
+    assert (forward_outcomes(candles.assign(high=np.where(candles.index == t + 1, 1e9, candles["high"])), H)["touch"].iloc[t]) == 1

@@ -20,6 +20,7 @@ PARAMS = {
     "price_predictor": {"epochs": 3},
     "momentum_classifier": {},
     "volatility_regressor": {"n_estimators": 30},
+    "meta_labeler": {"n_estimators": 40, "n_jobs": 1},
 }
 SETTINGS = ReplaySettings(retrain_every=pd.Timedelta(days=60), warmup=pd.Timedelta(days=60))
 
@@ -57,8 +58,8 @@ def test_the_audit_names_a_period_trained_on_a_label_of_its_own_time():
     assert finding.startswith("period 3: trained on a label known at 2024-03-01 08:00:00+00:00")
 
 
-def replayed(phi: float, seed: int, workers: int = 1) -> dict:
-    table, funding = market(phi, seed)
+def replayed(phi: float, seed: int, workers: int = 1, candles: int = 6_000) -> dict:
+    table, funding = market(phi, seed, candles)
     return replay(table, funding, PARAMS, HORIZON, settings=SETTINGS, prior_trials=1, workers=workers, progress=lambda line: None)
 
 
@@ -77,6 +78,10 @@ def test_on_a_planted_signal_the_replay_finds_it(seed):
     # the first period has nothing to calibrate on: it does not trade; later ones learn to
     assert periods[0]["trading"] == "no out-of-sample history yet: no trade"
     assert report["pooled"]["net"]["trades"] > 0 and report["pooled"]["gross"]["total_return"] > 0
+    # meta-labeling: the bets it lets through reach their profit barrier more often than the
+    # primary's bets taken all
+    meta, always = report["meta"]["meta-labeled"], report["meta"]["primary, always acting"]
+    assert meta["bets"] > 0 and meta["precision"] > always["precision"]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -86,6 +91,13 @@ def test_on_a_random_walk_the_replays_deflated_sharpe_is_not_significant(seed):
     assert report["pooled"]["deflated_sharpe"]["probability"] < 0.95
     # no skill beyond three standard errors of a rank IC (labels overlapping h rows count once)
     assert abs(report["pooled"]["signal"]["rank_ic"]) < 3 / np.sqrt(len(report["signals"]) / HORIZON)
+    # meta-labeling manufactures none: its bets, if any, win no more often than all of them
+    # (beyond two standard errors), and its Sharpe ratio is luck
+    meta = report["meta"]["meta-labeled"]
+    if meta["bets"]:
+        rate = meta["success_rate"]
+        assert meta["precision"] <= rate + 2 * np.sqrt(rate * (1 - rate) / max(1, meta["bets"] / HORIZON))
+    assert meta["deflated_sharpe_p"] < 0.95
 
 
 def test_the_replays_trades_equal_the_backtests_on_the_same_signal():
@@ -115,8 +127,8 @@ def test_the_replays_trades_equal_the_backtests_on_the_same_signal():
 def test_periods_fitted_in_worker_processes_give_what_one_process_gives(monkeypatch):
     import blofin_assets.trading.replay as replay_module
 
-    alone = replayed(0.3, 5)
+    alone = replayed(0.3, 5, candles=3_500)
     monkeypatch.setattr(replay_module, "PROCESSES_FROM_ROWS", 0)  # processes even for this small table
-    side_by_side = replayed(0.3, 5, workers=2)
+    side_by_side = replayed(0.3, 5, workers=2, candles=3_500)
     pd.testing.assert_frame_equal(side_by_side["signals"], alone["signals"])
     assert side_by_side["equity"] == alone["equity"] and side_by_side["periods"] == alone["periods"]

@@ -66,6 +66,9 @@ def report_metadata(report: ValidationReport) -> dict:
         metric: finite(pooled["model"][metric]),
         f"baseline_{metric}": finite(pooled["baseline"][metric]),
         "skill": finite(pooled["skill"]),
+        "n_train": report["n_train"],
+        # how many independent labels the overlapping training labels are worth
+        "n_effective_train": finite(report.get("n_effective_train")),
         "n_test": report["n_test"],
         "test_window": f"{report['test_window']['start']} .. {report['test_window']['end']}",
         "metrics": dg.MetadataValue.md(md_table(per_symbol_table(report))),

@@ -8,6 +8,7 @@ import pandas as pd
 from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.market.features import FEATURE_COLUMNS, NEUTRAL_WHEN_UNDEFINED, WARMUP_CANDLES, compute_features
+from blofin_assets.market.targets import BARRIER_OUTCOMES, DIRECTION_LABELS, VERTICAL_RULES, BarrierSpec
 from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
 from blofin_assets.defs.partitions import PER_SYMBOL
 
@@ -44,7 +45,11 @@ def neutral_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 
 class TargetsConfig(CheckedConfig):
-    bounds = {"horizon": (1, None), "test_fraction": (0.01, 0.9), "test_days": (0.01, None), "purge": (0, None), "train_days": (1.0, None)}
+    bounds = {
+        "horizon": (1, None), "test_fraction": (0.01, 0.9), "test_days": (0.01, None), "purge": (0, None), "train_days": (1.0, None),
+        "barrier_multiple": (0.01, 100.0),
+    }
+    choices = {"barrier_vertical": VERTICAL_RULES, "direction_label": DIRECTION_LABELS}
     horizon: int = 5
     """Candles ahead that every target looks."""
     test_fraction: float = 0.2
@@ -56,6 +61,13 @@ class TargetsConfig(CheckedConfig):
     train_days: Optional[float] = None
     """Train on the last N days before the held-out period only (a rolling window; the replay
     retrains on the same window); default: every earlier row."""
+    barrier_multiple: float = 1.0
+    """Triple-barrier distance, in the symbol's volatility over the horizon (sigma sqrt(h))."""
+    barrier_vertical: str = "zero"
+    """No barrier touched within the horizon: zero labels 0, sign the sign of the return."""
+    direction_label: str = "close"
+    """What target_direction means: close (a higher close in horizon candles) or barrier (the
+    upper barrier first, or no touch and a higher close; needs barrier_vertical: sign)."""
 
 
 @dg.asset(
@@ -68,7 +80,11 @@ def targets(
     context: dg.AssetExecutionContext, config: TargetsConfig, candles: pd.DataFrame, features: pd.DataFrame
 ) -> dg.Output[TargetSet]:
     holdout = HoldoutSpec(test_fraction=config.test_fraction, test_days=config.test_days, purge=config.purge, train_days=config.train_days)
-    target_set = build_targets(candles, features, horizon=config.horizon, holdout=holdout)
+    try:
+        barrier = BarrierSpec(config.barrier_multiple, config.barrier_vertical, config.direction_label)
+    except ValueError as error:
+        raise dg.Failure(description=f"targets: {error}") from error
+    target_set = build_targets(candles, features, horizon=config.horizon, holdout=holdout, barrier=barrier)
     counts = target_set.counts()
     test = target_set.frame[target_set.frame["split"] == "test"]
     context.log.info(f"targets at horizon {config.horizon}: {counts}")
@@ -92,8 +108,15 @@ def targets(
                     )
                 )
             ),
+            "barrier_outcomes_in_training": dg.MetadataValue.json(barrier_shares(target_set)),
             "share_up_in_training": float(
                 target_set.frame.loc[target_set.frame["split"] == "train", "target_direction"].mean()
             ),
         },
     )
+
+
+def barrier_shares(target_set: TargetSet) -> dict[str, float]:
+    """Share of training rows whose window touched the upper barrier first, the lower, or neither."""
+    first = target_set.frame.loc[target_set.frame["split"] == "train", "target_first"]
+    return {name: round(float((first == k).mean()), 4) for k, name in enumerate(BARRIER_OUTCOMES)}

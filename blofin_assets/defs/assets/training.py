@@ -62,6 +62,7 @@ def model_metadata(stored: StoredModel) -> dict:
             "version": stored.version,
             "path": dg.MetadataValue.path(str(stored.folder)),
             "n_train": training["n_train"],
+            "n_effective": training.get("n_effective"),
             "n_features": len(stored.config["features"]),
             "train_window": f"{window['start']} .. {window['end']}",
             **{f"train_{k}": finite(v) for k, v in training["metrics"].items()},

@@ -13,6 +13,7 @@ import sklearn.ensemble  # noqa: F401, I001  (before xgboost)
 
 from blofin_assets.ml.models.base import CandleModel
 from blofin_assets.ml.models.direction import DirectionPredictor
+from blofin_assets.ml.models.meta import MetaLabeler
 from blofin_assets.ml.models.momentum import MomentumClassifier
 from blofin_assets.ml.models.price import PricePredictor
 from blofin_assets.ml.models.registry import MODEL_CLASSES, model_class, model_names, register_model, unregister_model
@@ -25,6 +26,7 @@ register_model(RiskScorer)
 register_model(PricePredictor)
 register_model(MomentumClassifier)
 register_model(VolatilityRegressor)
+register_model(MetaLabeler)
 
 __all__ = [
     "MODEL_CLASSES",
@@ -32,6 +34,7 @@ __all__ = [
     "CandleModel",
     "CandleRegressor",
     "DirectionPredictor",
+    "MetaLabeler",
     "MomentumClassifier",
     "PricePredictor",
     "RiskScorer",

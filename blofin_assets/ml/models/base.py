@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from blofin_assets.market.features import MODEL_FEATURES
 from blofin_assets.ml import skops_files
+from blofin_assets.ml.uniqueness import average_uniqueness
 
 ESTIMATOR_CHOICES = ("auto", "exact", "scalable")
 
@@ -64,6 +65,10 @@ class CandleModel(BaseEstimator):
         contributes to the ensemble (empty: no member).
     signal_column : str or None
         The ensemble column holding the model's P(UP), for members that call the direction.
+    barrier_columns : tuple of two str, or None
+        The ensemble columns holding P(upper barrier first) and P(lower barrier first), for a
+        member that predicts which barrier a trade meets first (meta-labeling: a long's and a
+        short's chance to reach its profit barrier before its stop).
     stacking_columns : tuple of str
         The ensemble columns the stacking meta-learner learns from.
     direction_metric : str or None
@@ -72,12 +77,17 @@ class CandleModel(BaseEstimator):
         Whether validation retrains it on shuffled labels as a leakage control.
     runtime_params : tuple of str
         ``__init__`` parameters set by the pipeline, not by run config.
+    span_column : str
+        The target-table column giving how many candles each row's label spans: the rows'
+        sample weights are their average uniqueness over it (ml/uniqueness.py).
     feature_names_in_ : ndarray of str
         Features seen in ``fit``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     scaler_ : StandardScaler
         The feature scaler fitted on the training rows.
+    n_effective_ : float
+        The training labels' summed uniqueness: how many independent labels they are worth.
     estimator_used_ : str
         The estimator that actually ran (exact or scalable, and its settings).
     """
@@ -97,10 +107,12 @@ class CandleModel(BaseEstimator):
     default_exact_max_rows: ClassVar[int | None] = None
     ensemble_columns: ClassVar[tuple[str, ...]] = ()
     signal_column: ClassVar[str | None] = None
+    barrier_columns: ClassVar[tuple[str, str] | None] = None
     stacking_columns: ClassVar[tuple[str, ...]] = ()
     direction_metric: ClassVar[str | None] = None
     shuffled_control: ClassVar[bool] = False
     runtime_params: ClassVar[tuple[str, ...]] = ("horizon", "n_jobs")
+    span_column: ClassVar[str] = "target_bars"
     # Whether two fits may run at once in threads of one process (walk-forward folds): not
     # where fitting draws from process-wide random state (torch's), which would make it
     # depend on the other thread.
@@ -208,13 +220,25 @@ class CandleModel(BaseEstimator):
         self.feature_names_in_ = np.array(self._features(), dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.scaler_ = StandardScaler().fit(matrix)
-        self._fit_scaled(X, self._scale(matrix), target)
+        weight = self._uniqueness(X)
+        self.n_effective_ = float(len(matrix) if weight is None else weight.sum())
+        # weights of mean 1: the libraries' regularisation keeps its scale
+        self._fit_scaled(X, self._scale(matrix), target, None if weight is None else weight / weight.mean())
         return self
+
+    def _uniqueness(self, X: pd.DataFrame) -> np.ndarray | None:
+        """The rows' average uniqueness over their label spans, or None for rows that do not
+        say (no symbol, timestamp or span column: a frame of features alone)."""
+        if not {"symbol", "timestamp", self.span_column} <= set(X.columns):
+            return None
+        return average_uniqueness(X, X[self.span_column].to_numpy())
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self._predict_scaled(X, self._scaled(X))
 
-    def _fit_scaled(self, X: pd.DataFrame, Xs: np.ndarray, y: np.ndarray) -> None:
+    def _fit_scaled(self, X: pd.DataFrame, Xs: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> None:
+        """Fit the estimator on the scaled features; ``sample_weight`` (mean 1, or None) where
+        the library takes them."""
         raise NotImplementedError
 
     def _predict_scaled(self, X: pd.DataFrame, Xs: np.ndarray) -> np.ndarray:

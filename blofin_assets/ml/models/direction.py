@@ -58,6 +58,7 @@ class DirectionPredictor(CandleClassifier):
     stacking_columns = ("p_up",)
     direction_metric = "accuracy"
     shuffled_control = True
+    span_column = "target_direction_bars"  # the barrier label's span, when it is the direction
 
     parameter_bounds = {"max_depth": {"ge": 1}, "learning_rate": {"gt": 0.0}, "n_estimators": {"ge": 1}, "subsample": {"gt": 0.0, "le": 1.0}, "n_jobs": {"ge": 1}}
 
@@ -88,7 +89,7 @@ class DirectionPredictor(CandleClassifier):
             "subsample": trial.suggest_float("subsample", 0.5, 1.0),
         }
 
-    def _fit_scaled(self, X, Xs, y):
+    def _fit_scaled(self, X, Xs, y, sample_weight=None):
         classes = np.unique(y)
         if not set(classes.tolist()) <= {0, 1}:
             raise ValueError(f"{self.name}: target must be 0/1, got classes {classes.tolist()}")
@@ -104,7 +105,7 @@ class DirectionPredictor(CandleClassifier):
             n_jobs=1 if len(Xs) < ONE_THREAD_BELOW else self.n_jobs,
             eval_metric="logloss",
         )
-        self.estimator_.fit(Xs, y.astype(np.int64))
+        self.estimator_.fit(Xs, y.astype(np.int64), sample_weight=sample_weight)
         self.estimator_.set_params(n_jobs=self.n_jobs)
         self.flat_, self.base_margin_ = FlatTrees.from_xgboost(self.estimator_.get_booster())
 

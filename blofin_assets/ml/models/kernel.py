@@ -42,7 +42,7 @@ class NystroemLinearSVM:
         self.epochs = epochs
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "NystroemLinearSVM":
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "NystroemLinearSVM":
         n_components = min(self.n_components, len(X))
         features = Nystroem(gamma=self.gamma, n_components=n_components, random_state=self.random_state).fit(X)
         svm = SGDClassifier(
@@ -55,7 +55,7 @@ class NystroemLinearSVM:
             # One thread per class against the rest, all at once (the same coefficients as one by
             # one): three classes on two cores run in 1.5 rounds rather than 2.
             n_jobs=len(np.unique(y)),
-        ).fit(nystroem_features(X, features.components_, features.normalization_, self.gamma), y)
+        ).fit(nystroem_features(X, features.components_, features.normalization_, self.gamma), y, sample_weight=sample_weight)
         self.classes_ = svm.classes_
         self.components_ = features.components_.astype(np.float64)
         self.component_norms_ = np.einsum("ij,ij->i", self.components_, self.components_)

@@ -111,7 +111,7 @@ class MomentumClassifier(CandleClassifier):
     def search_space(cls, trial) -> dict:
         return {"C": trial.suggest_float("C", 0.1, 10.0, log=True), "gamma": trial.suggest_float("gamma", 0.005, 0.5, log=True)}
 
-    def _fit_scaled(self, X, Xs, y):
+    def _fit_scaled(self, X, Xs, y, sample_weight=None):
         y = y.astype(np.int64)
         if not set(np.unique(y).tolist()) <= {0, 1, 2}:
             raise ValueError(f"{self.name}: target must be 0/1/2, got {np.unique(y).tolist()}")
@@ -131,7 +131,7 @@ class MomentumClassifier(CandleClassifier):
         else:
             self.estimator_used_ = "sklearn.SVC(rbf)"
             svm = SVC(kernel="rbf", C=self.C, gamma=gamma)
-        svm.fit(Xs[fit_index], y[fit_index])
+        svm.fit(Xs[fit_index], y[fit_index], sample_weight=None if sample_weight is None else sample_weight[fit_index])
         self.estimator_used_ += ", probabilities calibrated on the newest rows"
         self.estimator_ = ScoreCalibrated(svm).fit(Xs[cal_rows], y[cal_rows])
         self.n_calibration_ = int(cal_rows.sum())

@@ -180,7 +180,7 @@ class PricePredictor(CalibratedRegressor):
             return np.ones(len(X), dtype=bool), None
         return learn, stop
 
-    def _fit_scaled(self, X, Xs, y):
+    def _fit_scaled(self, X, Xs, y, sample_weight=None):  # the network's loss is unweighted
         import torch
 
         from blofin_assets.ml.models.mlp import MLP, one_torch_thread, pick_device, train

@@ -20,7 +20,7 @@ def register_model(cls: type[CandleModel]) -> type[CandleModel]:
     missing = [a for a in _REQUIRED if not isinstance(getattr(cls, a, None), str)]
     if missing:
         raise TypeError(f"{cls.__name__} must set the class attribute(s) {missing}")
-    unknown = [c for c in (*cls.stacking_columns, cls.signal_column) if c is not None and c not in cls.ensemble_columns]
+    unknown = [c for c in (*cls.stacking_columns, cls.signal_column, *(cls.barrier_columns or ())) if c is not None and c not in cls.ensemble_columns]
     if unknown:
         raise TypeError(f"{cls.__name__}: {unknown} are not among its ensemble_columns {cls.ensemble_columns}")
     taken = MODEL_CLASSES.get(cls.name)

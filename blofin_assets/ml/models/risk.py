@@ -100,7 +100,7 @@ class RiskScorer(CandleRegressor):
             "max_features": trial.suggest_float("max_features", 0.2, 1.0),
         }
 
-    def _fit_scaled(self, X, Xs, y):
+    def _fit_scaled(self, X, Xs, y, sample_weight=None):
         max_samples = None
         if self._use_scalable(len(Xs)):
             max_samples = min(len(Xs), self.scalable_samples)
@@ -115,7 +115,7 @@ class RiskScorer(CandleRegressor):
             max_samples=max_samples,
             random_state=self.random_state,
             n_jobs=self.n_jobs,
-        ).fit(Xs, y)
+        ).fit(Xs, y, sample_weight=sample_weight)
         self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_])
 
     def _predict_scaled(self, X, Xs):

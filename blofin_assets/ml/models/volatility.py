@@ -103,7 +103,7 @@ class VolatilityRegressor(CalibratedRegressor):
             "max_depth": trial.suggest_int("max_depth", 2, 6),
         }
 
-    def _fit_scaled(self, X, Xs, y):
+    def _fit_scaled(self, X, Xs, y, sample_weight=None):
         if self._use_scalable(len(Xs)):
             self.estimator_used_ = "sklearn.HistGradientBoostingRegressor"
             self.estimator_ = HistGradientBoostingRegressor(
@@ -122,7 +122,7 @@ class VolatilityRegressor(CalibratedRegressor):
                 random_state=self.random_state,
             )
         with one_openmp_thread(len(Xs)):
-            self.estimator_.fit(Xs, y)
+            self.estimator_.fit(Xs, y, sample_weight=sample_weight)
         self._flatten()
 
     def _flatten(self) -> None:

@@ -85,7 +85,7 @@ def test_right_after_training_and_on_undrifted_data_nothing_is_requested(loop):
 def test_on_drifted_data_exactly_the_drifted_models_are_requested_with_tags(loop):
     drift = loop["shifted_run"].output_for_node("feature_drift")
     assert not drift["direction_predictor"]["drifted"]
-    assert requested(loop["drifted"]) == {"risk_scorer", "price_predictor", "momentum_classifier", "volatility_regressor"}
+    assert requested(loop["drifted"]) == {"risk_scorer", "price_predictor", "momentum_classifier", "volatility_regressor", "meta_labeler"}
     for request in loop["drifted"].run_requests:
         model = request.tags["blofin/model"]
         assert set(request.asset_selection) == {dg.AssetKey(k) for k in (model, f"{model}_validation", *DOWNSTREAM)}

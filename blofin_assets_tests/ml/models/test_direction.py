@@ -45,5 +45,6 @@ def test_xgboost_fits_on_one_thread_below_its_row_limit_and_predicts_on_n_jobs(s
 
     two_threads = xgboost.XGBClassifier(**{**model.estimator_.get_params(), "n_jobs": 2})
     train = small_table[0][small_table[0]["split"] == "train"]
-    original_fit(two_threads, model._scaled(train), train["target_direction"].to_numpy().astype(np.int64))
+    weight = model._uniqueness(train)  # the rows' sample weights, as the model's fit takes them
+    original_fit(two_threads, model._scaled(train), train["target_direction"].to_numpy().astype(np.int64), sample_weight=weight / weight.mean())
     assert two_threads.get_booster().get_dump() == model.estimator_.get_booster().get_dump()

@@ -17,6 +17,7 @@ def test_each_model_is_a_scikit_learn_classifier_or_regressor():
         "price_predictor": (False, True),
         "momentum_classifier": (True, False),
         "volatility_regressor": (False, True),
+        "meta_labeler": (True, False),
     }
     assert {cls.main_metric for cls in MODEL_CLASSES.values()} == {"accuracy", "mae"}
 
