@@ -29,11 +29,11 @@ instance: $(DAGSTER_HOME)/dagster.yaml
 
 # Every asset, every symbol, one run: the symbols are registered as partitions first, and
 # the range first...last of them covers them all.
-# (Dagster 1.13 warns that `dagster asset materialize` is superseded by its `dg` CLI, which
-# needs a project layout this package does not use; the command works, so the warning is muted.)
+# (Dagster 1.13 warns that `dagster asset materialize` is superseded by its `dg` CLI, and that
+# `--select '*'` uses a parameter in beta; neither asks anything of a user, so both are muted.)
 run: install instance
 	RANGE=$$($(BIN)/blofin symbols) && \
-	PYTHONWARNINGS=ignore::FutureWarning:click.core $(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range "$$RANGE"
+	PYTHONWARNINGS='ignore::FutureWarning:click.core,ignore:Parameter `include_sources`' $(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range "$$RANGE"
 	$(BIN)/blofin summary
 
 # Two workers (pytest-xdist): many tests wait on subprocesses, a browser or a broker, so two
@@ -43,13 +43,16 @@ run: install instance
 test: install
 	$(BIN)/python -m pytest -n 2 --dist worksteal
 
-# dagster dev through a launcher that Ctrl-C and SIGTERM stop within seconds (see cli/ui.py).
+# dagster dev through a launcher that Ctrl-C and SIGTERM stop within seconds (see cli/ui.py);
+# on http://127.0.0.1:3000 (make ui PORT=3001).
+ui: PORT ?= 3000
 ui: install instance
-	$(BIN)/blofin ui
+	$(BIN)/blofin ui --port $(PORT)
 
-# The signals over HTTP on 127.0.0.1:8000, from the models `make run` trained.
+# The signals over HTTP on 127.0.0.1:8000 (make serve PORT=8080), from the models `make run` trained.
+serve: PORT ?= 8000
 serve: install instance
-	$(BIN)/blofin serve
+	$(BIN)/blofin serve --port $(PORT)
 
 # Every benchmark, each target beside its figure, one JSON line last (benchmarks/__main__.py).
 bench: install

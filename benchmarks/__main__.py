@@ -21,7 +21,7 @@ from pathlib import Path
 from benchmarks import graph, live, predict, replay
 
 QUICK = {
-    "graph": ["--sizes", "3000", "--compare-at", "0", "--scale-candles", "0", "--large-candles", "0"],
+    "graph": ["--sizes", "2000", "--compare-at", "0", "--scale-candles", "0", "--large-candles", "0"],
     "predict": ["--calls", "1000", "--candles", "800"],
     "live": ["--symbols", "3", "--candles", "500", "--requests", "50"],
     "tuning": ["--trials", "2", "--candles", "800", "--models", "direction_predictor"],

@@ -121,12 +121,20 @@ def reap_dead_runs(run_storage_module: str) -> bool:
     return value == "on" or (value == "auto" and "sqlite" in run_storage_module)
 
 
-def load_env_file(folder: str | Path = ".") -> None:
-    """Set the variables of ``folder/.env`` that are not set already, as Dagster's CLI does for
-    the folder it starts in (``make`` writes DAGSTER_HOME there)."""
+def load_env_file(folder: str | Path = ".") -> list[str]:
+    """Set the variables of ``folder/.env`` over the environment's, as Dagster's CLI does for
+    the folder it starts in (``make`` writes DAGSTER_HOME there): `blofin` and `dagster`
+    started in one folder then use one instance whatever the shell exported. Returns a note
+    for each exported value the file replaced."""
+    notes = []
     for key, value in dotenv_values(Path(folder) / ".env").items():
-        if value is not None:
-            os.environ.setdefault(key, value)
+        if value is None:
+            continue
+        exported = os.environ.get(key)
+        if exported is not None and exported != value:
+            notes.append(f"{key}={value} from {Path(folder).absolute() / '.env'} replaces the exported {key}={exported} (as Dagster's CLI does)")
+        os.environ[key] = value
+    return notes
 
 
 def share_cores() -> None:

@@ -1,6 +1,7 @@
 """Every test runs with its own models folder, results database and Dagster home, so nothing
 leaks into the project's models/ or .dagster_home/ and tests cannot see each other's files."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -20,28 +21,67 @@ from blofin_assets.ml.training import train_model
 from blofin_assets.storage.model_store import ModelStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# The longest tests start first, longest first, then the other e2e ones: `make test` splits the
-# tests in two halves and an idle worker steals from the end of the other's queue, so the long
-# ones must not be left for the end, where one would run alone (measured: the README test alone
-# for the last 5 minutes before this order). Order by their durations in a run (`--durations`).
-LONGEST_FIRST = (
-    "test_readme.py",  # 139 s
-    "test_celery_definitions.py",  # 76 s
-    "test_ui.py",  # 65 s
-    "test_benchmarks.py",  # 62 + 37 s
-    "test_killed_runs.py",  # 61 s
-    "test_end_to_end.py",  # 50 s
-    "test_drift_demo.py",  # 47 s
-    "test_sensors.py",  # 38 s
-)
+TESTS = Path(__file__).resolve().parent
+# The long test modules (paths under the tests folder), with their seconds in a run (`--durations`, summed per module). `make
+# test` gives each of its two workers one contiguous half of the collection, and a worker that
+# runs out steals from the end of the other's queue. So the long modules are split between the
+# halves, balanced by their seconds, each at the front of its half: both workers start on long
+# work, none is left for the end to run alone, and a module whose module-scoped fixture runs a
+# whole graph stays on one worker (stolen in part, its fixture would run twice).
+LONG_MODULES = {
+    "test_benchmarks.py": 240,
+    "test_readme.py": 220,
+    "trading/test_replay.py": 140,
+    "test_killed_runs.py": 133,
+    "ml/test_tuning.py": 130,
+    "test_end_to_end.py": 125,
+    "test_ui.py": 120,
+    "test_celery_definitions.py": 120,
+    "cli/test_drift_demo.py": 106,
+    "defs/test_sensors.py": 80,
+    "defs/assets/test_graph.py": 80,
+    "defs/assets/test_live.py": 60,
+    "defs/assets/test_monitoring.py": 60,
+    "defs/assets/test_refused_input.py": 60,
+    "defs/assets/test_market_calendars.py": 60,
+    "defs/assets/test_graph_postgres.py": 45,
+    "test_sixth_model.py": 35,
+    "defs/test_instance.py": 60,
+    "test_dg.py": 40,
+    "defs/test_freshness.py": 20,
+}
+
+
+def module_of(item) -> str:
+    return item.path.relative_to(TESTS).as_posix()
+
+
+def balanced_order(items: list, workers: int) -> list:
+    """``items`` with the long modules shared out over ``workers`` contiguous parts (longest
+    first into the part with the fewest seconds), each part's at its front."""
+    parts = [[] for _ in range(workers)]
+    seconds = [0.0] * workers
+    for module in sorted(LONG_MODULES, key=LONG_MODULES.get, reverse=True):
+        j = seconds.index(min(seconds))
+        parts[j].append(module)
+        seconds[j] += LONG_MODULES[module]
+    by_module = {}
+    for item in items:
+        by_module.setdefault(module_of(item), []).append(item)
+    short = [item for item in items if module_of(item) not in LONG_MODULES]
+    ordered, size = [], -(-len(items) // workers)
+    for j, modules in enumerate(parts):
+        ordered += [item for module in modules for item in by_module.get(module, [])]
+        take = max(0, (j + 1) * size - len(ordered)) if j < workers - 1 else len(short)
+        ordered += short[:take]
+        short = short[take:]
+    return ordered + short
 
 
 def pytest_collection_modifyitems(items):
-    def order(item):
-        name = item.path.name
-        return (LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST), item.get_closest_marker("e2e") is None)
-
-    items.sort(key=order)  # stable: the collection order otherwise
+    # Each worker collects; all must agree on the order (xdist sets the count in every worker).
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    items[:] = balanced_order(items, max(workers, 1))
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +107,22 @@ def small_table(small_candles):
     features = compute_features(small_candles)
     targets = build_targets(small_candles, features, horizon=5)
     return model_table(features, targets), targets
+
+
+def quick_ops(**ops) -> dict:
+    """Run config ops for a whole-graph run whose test is not about the walk-forward: every
+    validation on 2 folds (4 by default) and a short MLP, plus ``ops``. A test that checks the
+    folds themselves uses the defaults."""
+    quick = {f"{name}_validation": {"config": {"folds": 2}} for name in model_names()}
+    return {**quick, "price_predictor": {"config": {"epochs": 5}}, **ops}
+
+
+def quick_yaml(**extra_lines: str) -> str:
+    """``quick_ops`` as the ``ops:`` lines of a YAML run config file (for the CLI tests)."""
+    lines = [f"  {name}_validation: {{config: {{folds: 2}}}}" for name in model_names()]
+    lines.append("  price_predictor: {config: {epochs: 5}}")
+    lines += [f"  {op}: {config}" for op, config in extra_lines.items()]
+    return "ops:\n" + "\n".join(lines) + "\n"
 
 
 def store_all_models(small_table, root) -> ModelStore:

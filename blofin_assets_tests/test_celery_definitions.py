@@ -19,6 +19,7 @@ import yaml
 from blofin_assets.serving.api import load_model
 from blofin_assets.ml.models import model_names
 from blofin_assets_tests.conftest import PROJECT_ROOT
+from blofin_assets_tests.conftest import quick_yaml
 from blofin_assets_tests.services import postgres_database, postgres_schema, require_rabbitmq
 
 BIN = Path(sys.executable).parent
@@ -26,10 +27,7 @@ CELERY_CONFIG = PROJECT_ROOT / "config" / "celery.yaml"
 SMALL = """
 resources:
   candle_source: {config: {candles_per_symbol: 700, symbols: [BTC-USDT, ETH-USDT]}}
-ops:
-  price_predictor: {config: {epochs: 10}}
-  direction_predictor: {config: {max_depth: 3}}
-"""
+""" + quick_yaml(direction_predictor="{config: {max_depth: 3}}")
 
 
 def _start_worker(name: str, queue: str, config: Path, env: dict, log: Path) -> subprocess.Popen:

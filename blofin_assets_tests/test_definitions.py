@@ -8,6 +8,7 @@ EXPECTED_ASSETS = {
     "funding",
     "features",
     "targets",
+    "training_table",
     *model_names(),
     *(f"{name}_validation" for name in model_names()),
     "model_comparison",
@@ -41,17 +42,22 @@ def test_lineage_runs_from_candles_to_the_ensemble():
 
     assert parents("features") == {"candles"}
     assert parents("targets") == {"candles", "features"}
-    assert parents("tuning") == {"features", "targets"}
+    # The features and targets are joined once: the models and everything after them read the
+    # table, so the lineage shows data -> table -> models -> validations -> ensemble.
+    assert parents("training_table") == {"features", "targets"}
+    assert parents("tuning") == {"training_table"}
     for name in model_names():
-        assert parents(name) == {"features", "targets", "tuning"}
-        assert name in parents(f"{name}_validation")
+        assert parents(name) == {"training_table", "tuning"}
+        assert parents(f"{name}_validation") == {name, "training_table"}
+    children = {k.to_user_string() for k in graph.get(dg.AssetKey("features")).child_keys}
+    assert children == {"targets", "training_table", "feature_drift", "predictions", "prediction_outcomes"}
     assert parents("model_comparison") == {f"{name}_validation" for name in model_names()}
     assert "model_comparison" in parents("ensemble_config")
     assert parents("funding") == {"candles"}
-    assert parents("signal_backtest") == {"ensemble_config", "features", "targets", "funding"}
-    assert parents("signal_replay") == {"ensemble_config", "features", "targets", "funding"}
+    assert parents("signal_backtest") == {"ensemble_config", "training_table", "funding"}
+    assert parents("signal_replay") == {"ensemble_config", "training_table", "funding"}
     assert parents("predictions") == {"features", "ensemble_config"}
-    assert parents("prediction_outcomes") == {"features", "targets", "predictions"}
+    assert parents("prediction_outcomes") == {"features", "training_table", "predictions"}
     assert "prediction_outcomes" in parents("drift_decisions")
 
 

@@ -13,14 +13,13 @@ import dagster as dg
 import pytest
 
 from blofin_assets_tests.defs.test_dead_runs import evaluate
+from blofin_assets_tests.conftest import quick_yaml
 from blofin_assets_tests.test_end_to_end import DAGSTER, materialize_like_make_run
 
 FAST = """
 resources:
   candle_source: {config: {candles_per_symbol: 700, symbols: [BTC-USDT, ETH-USDT]}}
-ops:
-  price_predictor: {config: {epochs: 5}}
-"""
+""" + quick_yaml()
 
 
 def versions(models: Path) -> set[Path]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from blofin_assets.definitions import defs
+from blofin_assets_tests.conftest import quick_ops
 from blofin_assets_tests.services import require
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -128,12 +129,22 @@ def test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui(webserve
             wait_for_text(page, names | neighbours)
             page.screenshot(path=str(ARTIFACTS / f"ui-lineage-{group}.png"))
 
+        # The global lineage on a laptop's window: one box per group, each name whole, the
+        # training table between the data and the models (groups' assets are checked above).
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.goto(f"{webserver}/asset-groups", wait_until="networkidle")
+        text = wait_for_text(page, set(groups))
+        assert set(groups) <= set(text.split())
+        page.screenshot(path=str(ARTIFACTS / "ui-global-lineage.png"))
+        page.set_viewport_size({"width": 2000, "height": 4200})
+
         add_symbols(webserver, ["BTC-USDT", "ETH-USDT"])
         run_id = launch(webserver, sorted(expected), ["BTC-USDT", "ETH-USDT"])
         wait_for_success(webserver, run_id)
         # A laptop's window: what a user sees without scrolling sideways.
         page.set_viewport_size({"width": 1440, "height": 900})
         check_pages(page, webserver)
+        check_every_asset_page(page, webserver, sorted(expected))
         browser.close()
     for name in expected:
         data = graphql(
@@ -166,6 +177,18 @@ def check_pages(page, url: str) -> None:
                 assert_fits(page, row.locator("th").last, f"{name}_validation {key}")
         metadata_row(page, "walk_forward").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"ui-{name}-validation.png"))
+        # Its charts (importance above the matrix or scatter) open in a dialog that fits the window.
+        charts = metadata_row(page, "charts")
+        charts.scroll_into_view_if_needed()
+        charts.get_by_text("[Show Markdown]").click()
+        close = page.get_by_role("dialog").get_by_role("button", name="Close")
+        close.wait_for(timeout=10_000)
+        time.sleep(1)  # the dialog fades in
+        assert page.get_by_role("dialog").locator("img").count() == 2
+        assert_fits(page, page.get_by_role("dialog").first, f"{name}_validation's charts dialog")
+        page.screenshot(path=str(ARTIFACTS / f"ui-{name}-charts.png"))
+        close.click()
+        page.get_by_role("dialog").wait_for(state="detached", timeout=10_000)
 
     # The backtest's equity chart opens in a dialog whose Close button stays on screen.
     page.goto(f"{url}/assets/signal_backtest", wait_until="networkidle")
@@ -186,18 +209,38 @@ def check_pages(page, url: str) -> None:
     page.get_by_role("dialog").wait_for(state="detached", timeout=10_000)
 
 
+def check_every_asset_page(page, url: str, names: list[str]) -> None:
+    """On every asset's page at 1440x900, each metadata row's key and value are whole: nothing
+    runs past the panel or under the timestamp badge."""
+    for name in names:
+        page.goto(f"{url}/assets/{name}", wait_until="networkidle")
+        wait_for_text(page, {name})
+        # the metadata table's own rows (a markdown value may hold a table of its own)
+        rows = page.locator("xpath=//th[normalize-space()='Value']/ancestor::table[1]/tbody/tr")
+        for i in range(rows.count()):
+            cells = rows.nth(i).locator("td")
+            key = cells.first.inner_text().strip()[:80]
+            for cell in (cells.first, cells.last):
+                cell.scroll_into_view_if_needed()
+                assert_fits(page, cell, f"{name}: {key}", whole_height=False)
+
+
 def metadata_row(page, key: str):
     """The row of the latest materialization's metadata table whose first cell is ``key``."""
     return page.locator("tr").filter(has=page.locator("td", has_text=re.compile(rf"^{re.escape(key)}$"))).first
 
 
-def assert_fits(page, element, what: str) -> None:
-    """``element`` is on screen and not clipped: the point just inside its right edge is it."""
+def assert_fits(page, element, what: str, whole_height: bool = True) -> None:
+    """``element`` is on screen and not clipped: the point just inside its right edge is it.
+    (``whole_height`` false: a tall element may run below the window, as long as nothing of it
+    runs off to the side.)"""
     box, width, height = element.bounding_box(), page.viewport_size["width"], page.viewport_size["height"]
     assert box is not None, f"{what} is not shown"
-    assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, (what, box)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width and (not whole_height or box["y"] + box["height"] <= height), (what, box)
     visible = element.evaluate(
-        "e => { const r = e.getBoundingClientRect(); return e.contains(document.elementFromPoint(r.right - 2, r.top + r.height / 2)); }"
+        "e => { const r = e.getBoundingClientRect();"
+        " const y = Math.min(Math.max(r.top, 0) + Math.min(r.height / 2, 10), window.innerHeight - 1);"
+        " return e.contains(document.elementFromPoint(r.right - 2, y)); }"
     )
     if not visible:
         page.screenshot(path=str(ARTIFACTS / "ui-cut-off.png"))
@@ -275,7 +318,7 @@ def launch(url: str, assets: list[str], symbols: list[str]) -> str:
         },
         "runConfigData": {
             "resources": {"candle_source": {"config": {"candles_per_symbol": 700, "symbols": symbols}}},
-            "ops": {"price_predictor": {"config": {"epochs": 10}}},
+            "ops": quick_ops(),
         },
         "executionMetadata": {
             "tags": [

@@ -123,6 +123,9 @@ def live_lines(rows: list[dict]) -> list[str] | None:
             continue
         judged = data["live_record"]
         lines = [f"Live record: {data['recorded']} signal(s) recorded in ml_predictions"]
+        earlier = data["recorded"] - data.get("current", data["recorded"])
+        if earlier:
+            lines[0] += f", {earlier} of them by earlier model versions (judged while those were current, not here)"
         scored = {name: j for name, j in judged.items() if j["n"]}
         if not scored:
             pending = sum(j["pending"] for j in judged.values())

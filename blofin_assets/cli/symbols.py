@@ -32,6 +32,12 @@ def candle_source(config_path: str | None, candles_dir: str | None = None) -> Ca
     return resource.model_copy(update={"candles_dir": candles_dir}).source() if candles_dir else resource.source()
 
 
+def shown(names) -> str:
+    """Names as a terminal can show them: a partition registered by other means may hold
+    newlines or right-to-left marks, printed escaped rather than acted on."""
+    return ", ".join(n if n.isprintable() else n.encode("unicode_escape").decode("ascii") for n in names)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="blofin symbols", description=__doc__.splitlines()[0])
     parser.add_argument("-c", "--config", help="run config YAML whose candle_source settings to use")
@@ -46,9 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         added, removed = sync_symbols(instance, symbols)
         first, last = symbol_range(instance)
     print(
-        f"symbol partitions: {', '.join(symbols)}"
-        + (f"; added {', '.join(added)}" if added else "")
-        + (f"; removed {', '.join(removed)}" if removed else ""),
+        f"symbol partitions: {shown(symbols)}" + (f"; added {shown(added)}" if added else "") + (f"; removed {shown(removed)}" if removed else ""),
         file=sys.stderr,
     )
     print(f"{first}...{last}")

@@ -67,6 +67,9 @@ def stop_group(child: subprocess.Popen, grace: float) -> None:
         pass
 
 
+MUTED_WARNINGS = "ignore::FutureWarning:click.core,ignore:Parameter `include_sources`"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="blofin ui", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
@@ -77,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
 
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", args.workspace, "-h", args.host, "-p", str(args.port)]
-    child = subprocess.Popen(command, start_new_session=True, preexec_fn=restore_default_signals)
+    # Dagster 1.13 says `dagster dev` is superseded by `dg dev` and that a selection parameter is
+    # in beta: nothing a user must act on, so muted as `make run` mutes them.
+    quiet = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), MUTED_WARNINGS]))
+    child = subprocess.Popen(command, start_new_session=True, preexec_fn=restore_default_signals, env={**os.environ, "PYTHONWARNINGS": quiet})
 
     def stop(signum, frame):
         raise KeyboardInterrupt

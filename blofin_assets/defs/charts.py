@@ -15,6 +15,7 @@ import pandas as pd
 
 matplotlib.use("Agg")  # never open a window, work on servers without a display
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 INLINE_LIMIT = 1000  # Dagster 1.13's UI: markdown metadata under this length renders inline
@@ -73,9 +74,12 @@ def confusion_counts(actual, predicted, k: int):
     return counts
 
 
+DPI = 80  # a validation's two charts, one above the other, fit a 900-pixel-high dialog
+
+
 def to_png(figure) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
+    figure.savefig(buffer, format="png", dpi=DPI)
     plt.close(figure)
     return buffer.getvalue()
 
@@ -137,9 +141,13 @@ def mean_curves(curves: dict[str, dict[str, list[float]]]) -> dict[str, list[flo
 def importance_chart(importance: dict[str, float], title: str) -> bytes:
     """Horizontal bars, most important at the top."""
     items = sorted(importance.items(), key=lambda kv: kv[1])
-    figure, ax = plt.subplots(figsize=(6, 0.28 * len(items) + 1))
+    figure, ax = plt.subplots(figsize=(6.5, 0.22 * len(items) + 1))
     ax.barh([k for k, _ in items], [v for _, v in items], color=["tab:blue" if v > 0 else "tab:gray" for _, v in items])
     ax.axvline(0, color="black", linewidth=0.6)
+    # Few ticks in scientific notation: losses rise by 1e-4-sized amounts, whose plain labels
+    # ran into each other.
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
     ax.set_xlabel("rise in held-out loss when the feature is shuffled")
     ax.set_title(title, fontsize=10)
     figure.tight_layout()

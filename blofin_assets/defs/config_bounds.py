@@ -8,6 +8,7 @@ train and promote check every asset's config of the run first."""
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import dagster as dg
@@ -24,6 +25,11 @@ class CheckedConfig(dg.Config):
     @model_validator(mode="after")
     def _within_bounds(self):
         where = type(self).__name__
+        # NaN passes every comparison below (each is false), and inf is no setting's value.
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not all_finite(value):
+                raise ValueError(f"{where}: setting {name} = {value!r} must be a finite number")
         for name, (low, high) in self.bounds.items():
             value = getattr(self, name)
             if value is None:
@@ -36,6 +42,17 @@ class CheckedConfig(dg.Config):
             if value not in allowed:
                 raise ValueError(f"{where}: setting {name} = {value!r} must be one of {', '.join(map(str, allowed))}")
         return self
+
+
+def all_finite(value) -> bool:
+    """Whether every float in ``value`` (a setting: a number, a list, a dict) is finite."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(all_finite(v) for v in value)
+    if isinstance(value, dict):
+        return all(all_finite(v) for v in value.values())
+    return True
 
 
 def check_run_config(run_config: dict, classes: dict[str, type[dg.Config]]) -> None:

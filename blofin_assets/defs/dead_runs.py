@@ -31,11 +31,24 @@ def process_alive(pid: int, started_by: float) -> bool:
         return True  # exists, owned by someone else
     proc = Path(f"/proc/{pid}")
     try:
-        # A zombie (killed, not yet reaped by its parent) still answers kill(pid, 0).
-        zombie = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-        return not zombie and proc.stat().st_ctime <= started_by + CLOCK_SLACK_SECONDS
-    except (FileNotFoundError, IndexError):
+        # After the command name (which may hold spaces and parentheses): state, then 18
+        # fields on, the start time in clock ticks after boot (proc(5)). A zombie (killed, not
+        # yet reaped by its parent) still answers kill(pid, 0).
+        fields = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()
+        started = boot_time() + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        return fields[0] != "Z" and started <= started_by + CLOCK_SLACK_SECONDS
+    except (FileNotFoundError, IndexError, ValueError):
         return not proc.parent.is_dir()  # no /proc (not Linux): kill(pid, 0) is all there is
+
+
+def boot_time() -> float:
+    """When this machine booted (Unix time), from /proc/stat: the origin of a process's start
+    time. (The timestamps of /proc/<pid> itself are set when the entry is first looked up, so
+    a live process can look younger than it is.)"""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith("btime "):
+            return float(line.split()[1])
+    raise ValueError("/proc/stat names no boot time")
 
 
 def run_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:

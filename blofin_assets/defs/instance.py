@@ -7,7 +7,8 @@ from blofin_assets import settings
 
 
 def project_instance() -> dg.DagsterInstance:
-    """$DAGSTER_HOME's instance, or the one the .env of the current folder names."""
+    """The instance the .env of the current folder names, else $DAGSTER_HOME's: the rule of
+    Dagster's CLI, so `blofin` and `dagster` started in one folder use the same instance."""
     settings.load_env_file()
     if not settings.dagster_home_set():
         raise RuntimeError(

@@ -25,7 +25,7 @@ import pandas as pd
 from upath import UPath
 
 from blofin_assets import settings
-from blofin_assets.defs.partitions import describe_instance, no_symbols_message
+from blofin_assets.defs.partitions import SYMBOL_PARTITIONS, describe_instance, no_symbols_message
 from blofin_assets.market.symbols import check_symbol
 from blofin_assets.ml.dataset import TargetSet
 from blofin_assets.storage.files import write_bytes_atomic
@@ -107,9 +107,12 @@ class ValueIOManager(dg.ConfigurableIOManager):
         key = context.asset_key
         path = self._path(key)
         if not path.exists():
+            if not context.instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name):  # the cause, before its effect
+                raise FileNotFoundError(f"{key.to_user_string()}: {no_symbols_message(context.instance)}")
             raise FileNotFoundError(
                 f"{key.to_user_string()} has not been materialized in {describe_instance(context.instance)} "
-                f"(no {path}): materialize it first"
+                f"(no {path}): materialize it first, e.g. dagster asset materialize --select {key.to_user_string()} "
+                "-m blofin_assets.definitions"
             )
         return decode_value(path.read_bytes())
 

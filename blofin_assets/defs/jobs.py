@@ -4,8 +4,8 @@ import dagster as dg
 
 daily_refresh_job = dg.define_asset_job(
     "daily_refresh_job",
-    selection=dg.AssetSelection.assets("candles", "features", "targets") | dg.AssetSelection.groups("monitoring"),
-    description="Refresh candles, features and targets, score the current models and measure drift.",
+    selection=dg.AssetSelection.assets("candles", "features", "targets", "training_table") | dg.AssetSelection.groups("monitoring"),
+    description="Refresh candles, features, targets and the training table, score the current models and measure drift.",
 )
 
 hourly_predictions_job = dg.define_asset_job(

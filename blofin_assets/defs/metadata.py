@@ -2,10 +2,23 @@
 
 import pandas as pd
 
+import math
+
 from blofin_assets.ml.reporting import fmt
-from blofin_assets.storage.jsonsafe import finite  # numeric metadata: None where not finite
 
 __all__ = ["finite", "md_table", "present"]
+
+DIGITS = 4  # significant digits of a number shown as metadata
+
+
+def finite(value) -> float | None:
+    """A number as metadata shows it: None where missing or not finite (Dagster refuses NaN),
+    else to DIGITS significant digits (the UI prints every digit a float has:
+    0.47150259067357514)."""
+    if value is None:
+        return None
+    value = float(value)
+    return float(f"{value:.{DIGITS}g}") if math.isfinite(value) else None
 
 
 def md_table(frame: pd.DataFrame) -> str:

@@ -10,14 +10,16 @@ import typing
 from functools import cache
 from typing import Optional, Union
 
-import dagster as dg
 from pydantic import Field, create_model
 
+from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.ml.models import CandleModel
 
 
-class ModelConfig(dg.Config):
+class ModelConfig(CheckedConfig):
     """Settings of the pipeline around any model (the hyperparameters are added per model)."""
+
+    bounds = {"min_importance_share": (0.0, 1.0)}
 
     champion_challenger: bool = False
     """Keep the current model unless the new one is at least as good (always on in retraining

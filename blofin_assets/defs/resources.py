@@ -7,9 +7,11 @@ in run config, e.g.::
       candle_source: {config: {candles_per_symbol: 10000, symbols: [BTC-USDT]}}
 """
 
-from typing import Optional
+import math
+from typing import ClassVar, Optional
 
 import dagster as dg
+from pydantic import model_validator
 
 from blofin_assets import settings
 from blofin_assets.market.sources import CandleSource, make_source
@@ -46,6 +48,18 @@ class CandleSourceResource(dg.ConfigurableResource):
     regime_changes: bool = SyntheticMarket.regime_changes
     """Synthetic data only: false keeps one calm regime throughout (a stationary control)."""
 
+    # Settings that scale work: each bounded, so a typo (1e9) fails here, naming the setting,
+    # instead of as a 7 GiB allocation.
+    bounds: ClassVar[dict] = {"candles_per_symbol": (1, 1_000_000), "history_days": (0.01, 3650.0), "shift_volatility": (0.01, 100.0)}
+
+    @model_validator(mode="after")
+    def _within_bounds(self):
+        for name, (low, high) in type(self).bounds.items():
+            value = getattr(self, name)
+            if not math.isfinite(value) or not low <= value <= high:
+                raise ValueError(f"candle_source: setting {name} = {value!r} must be a finite number >= {low:g} and <= {high:g}")
+        return self
+
     @classmethod
     def from_run_config(cls, run_config: dict | None) -> "CandleSourceResource":
         """The candle source a run with this run config would use."""
@@ -74,6 +88,16 @@ class CandleSourceResource(dg.ConfigurableResource):
         )
 
 
+def has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return bool(make_url(url).password)
+    except ArgumentError:  # not a URL SQLAlchemy reads: anything before an @ may be a secret
+        return "@" in url
+
+
 class ModelStoreResource(dg.ConfigurableResource):
     """Model folders under ``models_dir`` (or $BLOFIN_MODELS_DIR, default ./models)."""
 
@@ -87,6 +111,17 @@ class ResultsDatabase(dg.ConfigurableResource):
     """The results tables at ``url`` (or $BLOFIN_DB_URL, default SQLite in DAGSTER_HOME)."""
 
     url: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _no_secret(self):
+        # Run config is stored with the run and shown by the UI: a password there would be
+        # kept in clear. Secrets come from the environment only.
+        if self.url and has_password(self.url):
+            raise ValueError(
+                f"results_db: url {settings.masked(self.url)} holds a password, and run config is stored with the run "
+                "and shown in the UI: give the URL in the BLOFIN_DB_URL environment variable instead"
+            )
+        return self
 
     def get(self) -> ResultsDB:
         return ResultsDB(self.url or settings.db_url())

@@ -122,3 +122,27 @@ def build_targets(
 def model_table(features: pd.DataFrame, targets: TargetSet) -> pd.DataFrame:
     """Features joined to targets on (symbol, timestamp): one row per labelled candle."""
     return features.merge(targets.frame, on=KEY, how="inner", validate="one_to_one")
+
+
+@dataclass
+class TrainingTable:
+    """What the models, validations and everything after them learn from: the features of every
+    labelled candle joined to its targets and split, joined once per run (``training_table``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        ``model_table``'s rows: symbol, timestamp, the features, the targets and split.
+    horizon : int
+        Candles ahead the targets look.
+    holdout : HoldoutSpec
+        How the split was made.
+    """
+
+    frame: pd.DataFrame
+    horizon: int
+    holdout: HoldoutSpec = field(default_factory=HoldoutSpec)
+
+
+def training_table(features: pd.DataFrame, targets: TargetSet) -> TrainingTable:
+    return TrainingTable(model_table(features, targets), targets.horizon, targets.holdout)

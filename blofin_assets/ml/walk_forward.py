@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from blofin_assets.ml.fit_label import fit_label
 from blofin_assets.ml.models import model_class
 from blofin_assets.ml.reports import WalkForwardFold, WalkForwardReport
 from blofin_assets.ml.splits import walk_forward_splits
@@ -61,7 +62,8 @@ def walk_forward_evaluation(
     def fitted(fold):
         train = table.iloc[fold.train]
         model = build_model(name, params, horizon)
-        return model.fit(train, train[model.target].to_numpy())
+        with fit_label(f"walk-forward fold {fold.number + 1}/{len(folds)}"):
+            return model.fit(train, train[model.target].to_numpy())
 
     # The folds are independent: fitted two at a time where the model allows it (its fit
     # releases the GIL and keeps no process-wide state), then scored in order.

@@ -124,6 +124,8 @@ class ModelStore:
         """release.json: ``{"models": {name: version}, "ensemble": version or None, ...}``;
         empty models when nothing was ever promoted."""
         path = self.root / RELEASE_FILE
+        if path.is_symlink():
+            raise ModelIntegrityError(f"{path} is a symbolic link, not a file of the store: refused")
         if not path.exists():
             return {"models": {}, "ensemble": None}
         return json.loads(read_verified(path, self.signing_key))
@@ -223,7 +225,10 @@ class ModelStore:
         folder = self._versions(name)
         if not folder.is_dir():
             return
-        released = self.current_version(name)
+        # The version the browsing link points to is kept too: with release.json lost, it is
+        # the only record of what was released.
+        link = self.folder(name)
+        kept = {self.current_version(name), Path(os.readlink(link)).name if link.is_symlink() else None}
         versions = sorted((p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
         now = time.time()
         for old in versions[:-KEEP_VERSIONS]:
@@ -231,7 +236,7 @@ class ModelStore:
                 fresh = now - old.stat().st_mtime < FRESH_VERSION_SECONDS
             except FileNotFoundError:  # another process pruned it
                 continue
-            if old.name != released and not fresh:
+            if old.name not in kept and not fresh:
                 shutil.rmtree(old, ignore_errors=True)
         # Staging folders of saves that were killed before they finished (never read by anyone).
         for partial in folder.glob(".*.partial"):
@@ -257,7 +262,19 @@ class ModelStore:
             raise ModelNotFoundError(
                 f"no trained model '{name}' version {version} in {self.root.resolve()} (expected {folder}/{METADATA_FILE})"
             )
-        return json.loads(read_verified(folder / METADATA_FILE, self.signing_key)), folder
+        path = folder / METADATA_FILE
+        if path.is_symlink():
+            raise ModelIntegrityError(f"{name} version {version}: {path} is a symbolic link, not a file of the store: refused")
+        metadata = json.loads(read_verified(path, self.signing_key))
+        # A signed metadata.json copied into another version's folder is still signed: it must
+        # name the folder it is in, or an unvalidated candidate could be served as the release.
+        legacy = version.endswith("-legacy")  # a plain folder of an older layout, renamed when found
+        if metadata.get("name") != name or (metadata.get("version") != version and not legacy):
+            raise ModelIntegrityError(
+                f"{path} describes {metadata.get('name')!r} version {metadata.get('version')!r}, not {name!r} version "
+                f"{version!r}: the folder was copied or moved; refused"
+            )
+        return metadata, folder
 
     def read(self, name: str, version: str | None = None) -> tuple[dict, dict, Path]:
         """config.json and metadata.json of the current (or a given) version, without loading

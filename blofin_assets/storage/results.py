@@ -260,8 +260,9 @@ def backtest_row(run_id: str, signal: str, summary: dict, n_bars: int, asset: st
     }
 
 
-def live_record_row(run_id: str, judged: dict, recorded: int) -> dict:
-    """A row for the live record (prediction_outcomes): the figures in metrics_json."""
+def live_record_row(run_id: str, judged: dict, recorded: int, current: int) -> dict:
+    """A row for the live record (prediction_outcomes): the figures in metrics_json; of the
+    ``recorded`` signals, ``current`` are of the versions judged."""
     return {
         "model_name": "live_record",
         "model_version": "current",
@@ -269,5 +270,5 @@ def live_record_row(run_id: str, judged: dict, recorded: int) -> dict:
         "created_at": datetime.now(timezone.utc),
         "estimator": "recorded signals judged by what followed",
         "n_test": sum(int(j.get("n") or 0) for j in judged.values()),
-        "metrics_json": json.dumps(jsonable({"live_record": judged, "recorded": recorded}), sort_keys=True),
+        "metrics_json": json.dumps(jsonable({"live_record": judged, "recorded": recorded, "current": current}), sort_keys=True),
     }

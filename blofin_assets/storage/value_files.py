@@ -23,13 +23,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from blofin_assets.market.targets import BarrierSpec, TargetScales
-from blofin_assets.ml.dataset import HoldoutSpec, TargetSet
+from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, TrainingTable
 from blofin_assets.ml.evaluation import Evaluation
 from blofin_assets.storage.model_store import ModelRef
 
 VALUE = "value.json"
 TAG = "__blofin__"  # a JSON object holding this key is a tagged value, never plain data
-DATACLASSES = {cls.__name__: cls for cls in (ModelRef, Evaluation, TargetSet, TargetScales, HoldoutSpec, BarrierSpec)}
+DATACLASSES = {cls.__name__: cls for cls in (ModelRef, Evaluation, TargetSet, TrainingTable, TargetScales, HoldoutSpec, BarrierSpec)}
 MAX_MEMBER_BYTES = 1 << 31  # refuse an archive member that would inflate past 2 GiB
 
 

@@ -1,8 +1,10 @@
 """`blofin symbols`, as make run calls it: the source's symbols registered in the
 DAGSTER_HOME instance, the range printed for --partition-range, a clear error for bad input."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import yaml
@@ -13,8 +15,11 @@ from blofin_assets.defs.partitions import SYMBOL_PARTITIONS
 
 
 def symbols(*options: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    # From the test's own folder: a .env in the project folder (written by `make run`) names
+    # the project's instance, and wins over the test's DAGSTER_HOME as Dagster's rule says.
     return subprocess.run(
-        [sys.executable, "-m", "blofin_assets.cli", "symbols", *options], capture_output=True, text=True, timeout=120, env=env
+        [sys.executable, "-m", "blofin_assets.cli", "symbols", *options], capture_output=True, text=True, timeout=120, env=env,
+        cwd=Path(os.environ["DAGSTER_HOME"]).parent,
     )
 
 

@@ -67,3 +67,16 @@ def test_on_an_instance_that_may_span_machines_the_sensor_does_nothing_unless_to
         monkeypatch.setenv("BLOFIN_REAP_DEAD_RUNS", "maybe")
         with pytest.raises(ValueError, match="BLOFIN_REAP_DEAD_RUNS must be on, off or auto"):
             evaluate(instance)
+
+
+def test_a_live_process_whose_proc_entry_is_first_looked_up_late_is_alive():
+    """/proc/<pid>'s own timestamps are set when the entry is first looked up: a run's process
+    seen for the first time seconds after it started must not look newer than the run."""
+    started_by = time.time()
+    child = subprocess.Popen(["sleep", "60"])  # nothing has looked at /proc/<pid> yet
+    try:
+        time.sleep(3.0)  # more than the clock slack
+        assert process_alive(child.pid, started_by=started_by)
+    finally:
+        child.kill()
+        child.wait()

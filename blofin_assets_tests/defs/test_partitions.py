@@ -61,14 +61,14 @@ def test_a_new_symbol_is_computed_alone_and_the_models_read_every_symbol(tmp_pat
     sync_symbols(instance, ["BTC-USDT", "ETH-USDT", "SOL-USDT"])
     # Registered but not yet computed: a model cannot train, and says what is missing.
     early = dg.materialize(
-        defs.assets, selection=["risk_scorer"], run_config=three, resources=resources, instance=instance, raise_on_error=False
+        defs.assets, selection=["training_table", "risk_scorer"], run_config=three, resources=resources, instance=instance, raise_on_error=False
     )
     assert not early.success
     (failure,) = [e for e in early.all_events if e.is_step_failure]
     assert "features has not been materialized for symbol SOL-USDT" in str(failure.event_specific_data.error)
 
     added = dg.materialize(
-        defs.assets, selection=[*DATA, "risk_scorer"], partition_key="SOL-USDT", run_config=three, resources=resources, instance=instance
+        defs.assets, selection=[*DATA, "training_table", "risk_scorer"], partition_key="SOL-USDT", run_config=three, resources=resources, instance=instance
     )
     assert added.success
     for asset in DATA:

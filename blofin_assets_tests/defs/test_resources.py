@@ -54,3 +54,31 @@ def test_models_dir_and_db_url_come_from_the_environment(tmp_path, monkeypatch):
     assert db.url.endswith("x.db") and (tmp_path / "x.db").exists()
     db.dispose()
     assert ModelStoreResource(models_dir="/srv/m").get().root.as_posix() == "/srv/m"
+
+
+def test_a_database_password_in_run_config_is_refused_and_never_shown(isolated_env):
+    """Run config is stored with the run and shown by the UI: a URL with a password there fails
+    the run before any step, naming the environment variable to use, the password masked."""
+    import dagster as dg
+
+    from blofin_assets.definitions import defs
+    from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
+
+    with pytest.raises(ValueError, match="BLOFIN_DB_URL") as err:
+        ResultsDatabase(url="postgresql+psycopg://user:s3cret@127.0.0.1:5432/blofin")
+    assert "s3cret" not in str(err.value) and "user:***@" in str(err.value)
+    assert ResultsDatabase(url="postgresql+psycopg://user@127.0.0.1:5432/blofin").url  # no password: fine
+    run_config = {
+        "resources": {"candle_source": {"config": {"candles_per_symbol": 500, "symbols": ["BTC-USDT"]}},
+                      "results_db": {"config": {"url": "postgresql+psycopg://user:s3cret@127.0.0.1:5432/blofin"}}},
+    }
+    resources = {k: v for k, v in project_resources(isolated_env).items() if k != "results_db"}
+    with dg.instance_for_test() as instance:
+        result = materialize_every_symbol(
+            instance, run_config, resources={**resources, "results_db": ResultsDatabase.configure_at_launch()},
+            selection=["candles", "features", "targets", "training_table", "tuning"], raise_on_error=False,
+        )
+        # the first step that uses the database fails on it, before its work, saying why
+        assert not result.success and not instance.get_latest_materialization_event(dg.AssetKey("tuning"))
+        said = " ".join(str(e.event_specific_data) + (e.message or "") for e in result.all_events)
+        assert "BLOFIN_DB_URL" in said and "s3cret" not in said

@@ -15,7 +15,7 @@ def test_daily_refresh_refreshes_data_and_monitoring_and_never_retrains():
     job = defs.resolve_job_def("daily_refresh_job")
     selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     assert selected == {
-        "candles", "features", "targets", "model_performance", "performance_history", "feature_drift", "drift_decisions", "prediction_outcomes"
+        "candles", "features", "targets", "training_table", "model_performance", "performance_history", "feature_drift", "drift_decisions", "prediction_outcomes"
     }
 
 

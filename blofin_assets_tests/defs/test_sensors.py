@@ -14,7 +14,7 @@ import pytest
 from blofin_assets.definitions import RESOURCES
 from blofin_assets.storage.retrain_log import read_retrain_log
 from blofin_assets_tests.defs.assets.test_monitoring import BASE, SCALE_FREE, TWO_WEEKS, hours_after_start, source
-from blofin_assets_tests.conftest import materialize_every_symbol, run_daily_refresh
+from blofin_assets_tests.conftest import materialize_every_symbol, quick_ops, run_daily_refresh
 
 DAEMON = Path(sys.executable).with_name("dagster-daemon")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ TIMEOUT_SECONDS = 300
 @pytest.mark.e2e
 def test_the_daemon_runs_the_sensor_and_the_retraining_run_succeeds(isolated_env):
     with dg.DagsterInstance.get() as instance:
-        training = {**source(BASE), "ops": {"direction_predictor": {"config": {"features": SCALE_FREE}}}}
+        training = {**source(BASE), "ops": quick_ops(direction_predictor={"config": {"features": SCALE_FREE}})}
         assert materialize_every_symbol(instance, training, resources=RESOURCES).success
         drifted = source(BASE + TWO_WEEKS, hours_after_start(BASE))
         daily = run_daily_refresh(instance, drifted, RESOURCES)

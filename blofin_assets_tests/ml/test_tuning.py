@@ -36,7 +36,7 @@ def test_on_a_random_walk_the_best_of_30_trials_is_not_adopted(seed):
 
 
 def test_with_a_planted_learnable_signal_the_best_trial_is_significant_and_adopted():
-    result = tune("direction_predictor", table(0.2, 5, candles=40_000, horizon=5), 5, n_trials=30, seed=0, fixed=FIXED)
+    result = tune("direction_predictor", table(0.2, 5, candles=20_000, horizon=5), 5, n_trials=30, seed=0, fixed=FIXED)
     verdict = result.verdict
     assert result.adopted and verdict["significant"], verdict["reason"]
     assert verdict["pbo"]["pbo"] < 0.5 and verdict["deflated_sharpe"]["probability"] >= 0.95

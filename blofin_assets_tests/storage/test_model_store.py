@@ -256,3 +256,43 @@ def test_with_a_signing_key_rewritten_metadata_and_releases_are_refused(tmp_path
     with pytest.raises(SignatureError):
         ModelStore(tmp_path, signing_key=b"x" * 32).load("direction_predictor")
     assert store.load("direction_predictor").version == stored.version
+
+
+def test_with_a_signing_key_a_candidate_copied_over_the_released_folder_is_refused(tmp_path, trained):
+    """Every file of an unvalidated candidate is signed: copied whole over the released
+    version's folder it still matches its signatures, and it must not be served."""
+    import shutil
+
+    store = ModelStore(tmp_path, signing_key=b"k" * 32)
+    released = save_current(store, trained[0])
+    candidate = save(store, trained[0])
+    shutil.rmtree(released.folder)
+    shutil.copytree(candidate.folder, released.folder)
+    with pytest.raises(ModelIntegrityError, match=f"describes 'direction_predictor' version '{candidate.version}'.*copied or moved"):
+        store.load("direction_predictor")
+    assert store.load("direction_predictor", candidate.version).version == candidate.version  # in its own folder, it is itself
+
+
+@pytest.mark.parametrize("document", ["metadata.json", "release.json"])
+def test_a_store_document_that_is_a_symlink_out_of_the_store_is_refused(tmp_path, trained, document):
+    root = tmp_path / "store"
+    store = ModelStore(root)
+    stored = save_current(store, trained[0])
+    path = stored.folder / document if document == "metadata.json" else root / document
+    outside = tmp_path / f"elsewhere-{document}"
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+    with pytest.raises(ModelIntegrityError, match="symbolic link"):
+        store.load("direction_predictor")
+
+
+def test_with_release_json_lost_pruning_keeps_the_version_the_model_link_names(tmp_path, trained):
+    store = ModelStore(tmp_path)
+    released = save_current(store, trained[0]).version
+    (tmp_path / "release.json").unlink()
+    for _ in range(KEEP_VERSIONS + 2):
+        age_versions(tmp_path)
+        save(store, trained[0])
+    kept = {p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir()}
+    assert released in kept and len(kept) == KEEP_VERSIONS + 1

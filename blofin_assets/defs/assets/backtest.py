@@ -11,7 +11,7 @@ from blofin_assets.defs.charts import equity_chart, markdown_image
 from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.metadata import finite, md_table
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
-from blofin_assets.ml.dataset import KEY, TargetSet, model_table
+from blofin_assets.ml.dataset import KEY, TrainingTable
 from blofin_assets.ml.splits import TEST, TRAIN
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.results import backtest_row
@@ -67,17 +67,22 @@ class BacktestConfig(TradingConfig):
     P(UP) as the signal gives it."""
 
 
+def config_class(directional: tuple[str, ...]) -> type[BacktestConfig]:
+    """BacktestConfig whose ``signal`` must name the ensemble or one of ``directional`` (the
+    registered models with a P(UP)): checked with the run's other settings before training."""
+    return type("BacktestConfig", (BacktestConfig,), {"choices": {**BacktestConfig.choices, "signal": ("ensemble", *directional)}})
+
+
 def strategy_table(report: dict) -> pd.DataFrame:
-    """One row per symbol and pooled: the strategy's annual return after and before costs
-    beside buy-and-hold's, its Sharpe ratio after costs and trades; narrow enough for its cell
-    in the UI (drawdowns are in the chart, the rest in the asset's value)."""
+    """One row per symbol and pooled: the strategy's annual return after costs beside
+    buy-and-hold's, its Sharpe ratio after costs and trades; narrow enough for its cell in the UI
+    (before costs and drawdowns are in the chart, the rest in the asset's value)."""
     scopes = {**report["per_symbol"], "pooled": report["pooled"]}
     return pd.DataFrame(
         [
             {
                 "scope": scope,
                 "net": figures["net"]["annual_return"],
-                "gross": figures["gross"]["annual_return"],
                 "hold": figures["hold_net"]["annual_return"],
                 "sharpe": figures["net"]["sharpe"],
                 "trades": figures["net"].get("trades"),
@@ -114,15 +119,14 @@ def signal_backtest(
     context: dg.AssetExecutionContext,
     config: BacktestConfig,
     ensemble_config: dict,
-    features: pd.DataFrame,
-    targets: TargetSet,
+    training_table: TrainingTable,
     funding: pd.DataFrame,
     model_store: ModelStoreResource,
     results_db: ResultsDatabase,
 ) -> dg.Output[dict]:
     store = model_store.get()
     ensemble = EnsembleStore(store).load(ensemble_config["ensemble_type"])
-    table = model_table(features, targets)
+    table = training_table.frame
     test = table[table["split"] == TEST].reset_index(drop=True)
     signal, abstain, label = signal_to_trade(ensemble, test, config.signal)
     held_out = symbol_bars(test, signal["p_up"].to_numpy(), abstain, funding)

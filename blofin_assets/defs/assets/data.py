@@ -11,6 +11,7 @@ import pandas as pd
 
 from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.checks import CANDLE_CHECKS, enough_result, gaps_result, logged
+from blofin_assets.defs.freshness import HOURLY
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.partitions import PER_SYMBOL
 from blofin_assets.defs.resources import CandleSourceResource
@@ -21,7 +22,7 @@ from blofin_assets.market.sources import CandleSource
 
 
 class CandlesConfig(CheckedConfig):
-    bounds = {"gap_tolerance_bars": (1, None), "min_candles": (1, None)}
+    bounds = {"gap_tolerance_bars": (1, 100_000), "min_candles": (1, 10_000_000)}
     choices = {"calendar": CALENDARS}
     gap_tolerance_bars: float = 3.0
     """A jump between consecutive candles of more than this many bars of trading time fails the
@@ -74,6 +75,7 @@ def per_symbol_summary(frame: pd.DataFrame) -> pd.DataFrame:
     kinds={"pandas"},
     **PER_SYMBOL,
     check_specs=CANDLE_CHECKS,
+    freshness_policy=HOURLY,
     description="OHLCV candles, one partition per symbol, validated: sorted, unique timestamps, consistent OHLC, no gaps.",
 )
 def candles(context: dg.AssetExecutionContext, config: CandlesConfig, candle_source: CandleSourceResource):

@@ -8,7 +8,7 @@ from blofin_assets.defs.config_bounds import CheckedConfig, check_run_config
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.defs.resources import ModelStoreResource
 from blofin_assets.ml.applicability import ApplicabilityGate
-from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.dataset import TrainingTable
 from blofin_assets.ml.ensemble.build import build_ensembles, chosen_ensemble, pooled_out_of_fold
 from blofin_assets.ml.evaluation import Evaluation
 from blofin_assets.ml.splits import TRAIN
@@ -16,7 +16,7 @@ from blofin_assets.storage.ensemble_store import EnsembleStore, config_name
 
 
 class EnsembleConfig(CheckedConfig):
-    bounds = {"applicability_neighbours": (1, None), "applicability_quantile": (0.0, 1.0)}
+    bounds = {"applicability_neighbours": (1, 100), "applicability_quantile": (0.0, 1.0)}
     applicability_neighbours: int = 5
     """The applicability gate: a row's distance is its mean distance to this many nearest
     training rows (standardized features)."""
@@ -39,8 +39,7 @@ def ensemble_asset(model_names: tuple[str, ...], config_classes: dict[str, type[
         context: dg.AssetExecutionContext,
         config: EnsembleConfig,
         model_comparison: pd.DataFrame,
-        features: pd.DataFrame,
-        targets: TargetSet,
+        training_table: TrainingTable,
         model_store: ModelStoreResource,
         **validations: Evaluation,
     ) -> dg.Output[dict]:
@@ -49,8 +48,8 @@ def ensemble_asset(model_names: tuple[str, ...], config_classes: dict[str, type[
         versions = model_comparison.set_index("model")["version"].to_dict()
         models = {name: store.load(name, versions[name]) for name in model_names}
         oof = pooled_out_of_fold([v.oof for v in validations.values()])
-        table = model_table(features, targets)
-        ensembles, record, signals_oof = build_ensembles(models, oof, table, targets.horizon)
+        table = training_table.frame
+        ensembles, record, signals_oof = build_ensembles(models, oof, table, training_table.horizon)
         chosen = chosen_ensemble(ensembles, record)
         gate = ApplicabilityGate(k=config.applicability_neighbours, quantile=config.applicability_quantile)
         chosen.gate_ = gate.fit(table[table["split"] == TRAIN])
@@ -62,14 +61,14 @@ def ensemble_asset(model_names: tuple[str, ...], config_classes: dict[str, type[
         saved.promote(version, {"run_id": context.run.run_id})
         saved_config = saved.read_config(version)
         evaluation = pd.DataFrame([{"signal": k, **v} for k, v in record["evaluation"].items()])
-        context.log.info(f"ensemble: {record['ensemble_type']} chosen; weights {record.get('weight_rule')}")
+        context.log.info(f"ensemble: {record['ensemble_type']} chosen; weight rule: {record.get('weight_rule')}")
         # The saved config, and every signal's out-of-fold P(UP) on training rows: what the
         # backtest calibrates and chooses its threshold on.
         return dg.Output(
             {**saved_config, "out_of_fold_signals": signals_oof},
             metadata={
                 "ensemble_type": saved_config["ensemble_type"],
-                "path": dg.MetadataValue.path(str(saved.folder / config_name(version))),
+                "path": dg.MetadataValue.path(str((saved.folder / config_name(version)).relative_to(saved.folder.parents[1]))),
                 "weight_rule": record["weight_rule"],
                 "chosen_by": record["chosen_by"],
                 "out_of_fold_accuracy": dg.MetadataValue.json(record["out_of_fold_accuracy"]),

@@ -18,7 +18,7 @@ from blofin_assets.defs.charts import (
 from blofin_assets.defs.checks import leakage_result, leakage_spec, logged
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
-from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.dataset import TrainingTable
 from blofin_assets.ml.evaluation import Evaluation, ValidationSettings, evaluate_model
 from blofin_assets.ml.leakage import AuditBounds
 from blofin_assets.ml.models import CandleModel
@@ -30,7 +30,7 @@ from blofin_assets.storage.results import result_row
 
 
 class ValidationConfig(CheckedConfig):
-    bounds = {"folds": (0, None), "embargo_fraction": (0.0, 0.5), "max_direction_accuracy": (0.5, 1.0), "max_skill_gap": (0.0, None)}
+    bounds = {"folds": (0, 20), "embargo_fraction": (0.0, 0.5), "max_direction_accuracy": (0.5, 1.0), "max_skill_gap": (0.0, 1.0)}
     choices = {"mode": ("expanding", "sliding")}
     folds: int = 4
     """Walk-forward folds (0 skips walk-forward)."""
@@ -120,15 +120,14 @@ def validation_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         config: ValidationConfig,
         trained: ModelRef,
-        features: pd.DataFrame,
-        targets: TargetSet,
+        training_table: TrainingTable,
         model_store: ModelStoreResource,
         results_db: ResultsDatabase,
     ):
         store = model_store.get()
         stored = store.load(trained.name, trained.version)
-        table = model_table(features, targets)
-        evaluation = evaluate_model(stored.model, stored.config["hyperparameters"], table, targets.horizon, config.settings())
+        table = training_table.frame
+        evaluation = evaluate_model(stored.model, stored.config["hyperparameters"], table, training_table.horizon, config.settings())
         evaluation.report = report = jsonable({**evaluation.report, "model_version": stored.version})
         record_validation(store, stored, report, context.run.run_id, results_db)
         metadata = {**report_metadata(report), **report_charts(stored.model, report, evaluation.predictions)}

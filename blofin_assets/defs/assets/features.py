@@ -9,7 +9,7 @@ from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.metadata import md_table
 from blofin_assets.market.features import FEATURE_COLUMNS, NEUTRAL_WHEN_UNDEFINED, WARMUP_CANDLES, compute_features
 from blofin_assets.market.targets import BARRIER_OUTCOMES, DIRECTION_LABELS, VERTICAL_RULES, BarrierSpec
-from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, build_targets
+from blofin_assets.ml.dataset import HoldoutSpec, TargetSet, TrainingTable, build_targets, training_table as join_table
 from blofin_assets.defs.partitions import PER_SYMBOL
 
 
@@ -46,7 +46,7 @@ def neutral_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 class TargetsConfig(CheckedConfig):
     bounds = {
-        "horizon": (1, None), "test_fraction": (0.01, 0.9), "test_days": (0.01, None), "purge": (0, None), "train_days": (1.0, None),
+        "horizon": (1, 500), "test_fraction": (0.01, 0.9), "test_days": (0.01, 3650.0), "purge": (0, 10_000), "train_days": (1.0, 3650.0),
         "barrier_multiple": (0.01, 100.0),
     }
     choices = {"barrier_vertical": VERTICAL_RULES, "direction_label": DIRECTION_LABELS}
@@ -112,6 +112,26 @@ def targets(
             "share_up_in_training": float(
                 target_set.frame.loc[target_set.frame["split"] == "train", "target_direction"].mean()
             ),
+        },
+    )
+
+
+@dg.asset(
+    group_name="features",
+    kinds={"pandas"},
+    description="Every symbol's features joined to its targets and split, once: what the models, validations, ensemble and backtests read.",
+)
+def training_table(context: dg.AssetExecutionContext, features: pd.DataFrame, targets: TargetSet) -> dg.Output[TrainingTable]:
+    table = join_table(features, targets)
+    splits = table.frame["split"].value_counts()
+    context.log.info(f"training table: {len(table.frame)} labelled rows of {table.frame['symbol'].nunique()} symbol(s)")
+    return dg.Output(
+        table,
+        metadata={
+            "dagster/row_count": len(table.frame),
+            "symbols": int(table.frame["symbol"].nunique()),
+            "horizon": table.horizon,
+            **{f"{split}_rows": int(n) for split, n in splits.items()},
         },
     )
 

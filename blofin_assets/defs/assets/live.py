@@ -8,11 +8,12 @@ import pandas as pd
 
 from blofin_assets.defs.config_bounds import CheckedConfig
 from blofin_assets.defs.checks import logged
+from blofin_assets.defs.freshness import HOURLY
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
 from blofin_assets.ml.applicability import abstention_summary
 from blofin_assets.trading.signals import signal_to_trade
-from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.dataset import TrainingTable
 from blofin_assets.ml.live import SIGNAL, judge, parity_differences, split_by_outcome
 from blofin_assets.ml.splits import TRAIN
 from blofin_assets.serving.signals import compute_signals, newest_rows
@@ -33,6 +34,7 @@ class PredictionsConfig(CheckedConfig):
     group_name="live",
     kinds={"pandas", "sql"},
     deps=["ensemble_config"],
+    freshness_policy=HOURLY,
     check_specs=[dg.AssetCheckSpec(ABSTENTION, asset="predictions", description="The gate turns away at most max_abstain_share of the symbols.")],
     description="The current models' and the ensemble's signals for each symbol's newest candle, recorded in ml_predictions.",
 )
@@ -80,7 +82,7 @@ def predictions(
 
 
 class OutcomesConfig(CheckedConfig):
-    bounds = {"last_n": (1, None), "min_outcomes": (1, None), "max_drop": (0.0, 1.0), "max_ece": (0.0, 1.0)}
+    bounds = {"last_n": (1, 1_000_000), "min_outcomes": (1, 1_000_000), "max_drop": (0.0, 1.0), "max_ece": (0.0, 1.0)}
     last_n: int = 500
     """Newest outcomes per model that the live figures are computed over."""
     min_outcomes: int = 50
@@ -109,7 +111,7 @@ def prediction_outcomes(
     context: dg.AssetExecutionContext,
     config: OutcomesConfig,
     features: pd.DataFrame,
-    targets: TargetSet,
+    training_table: TrainingTable,
     model_store: ModelStoreResource,
     results_db: ResultsDatabase,
 ):
@@ -121,13 +123,14 @@ def prediction_outcomes(
         records = read_predictions(db)
     finally:
         db.dispose()
-    table = model_table(features, targets)
+    table = training_table.frame
     train = table[table["split"] == TRAIN]
     evaluation = saved.read_config(ensemble.version_)["evaluation"][ensemble.ensemble_type]  # the signal's validation
-    judged, parity = {}, []
+    judged, parity, current = {}, [], 0
     for name in [*ensemble.members, SIGNAL]:
         version = ensemble.version_ if name == SIGNAL else ensemble.versions[name]
         mine = records[(records["model"] == name) & (records["version"] == version)]
+        current += len(mine)
         outcomes, pending = split_by_outcome(mine, table)
         outcomes = outcomes.tail(config.last_n)
         model = None if name == SIGNAL else ensemble.members[name]
@@ -135,7 +138,7 @@ def prediction_outcomes(
         if validation is None:
             continue
         judged[name] = judge(
-            model, outcomes, pending, train, validation, targets.horizon,
+            model, outcomes, pending, train, validation, training_table.horizon,
             max_drop=config.max_drop, min_outcomes=config.min_outcomes, max_ece=config.max_ece,
         )
         judged[name]["version"] = version
@@ -149,7 +152,7 @@ def prediction_outcomes(
         [{"model": n, "version": j["version"], "n": j["n"], "live": j["live"], "baseline": j["baseline"], "validation": j["validation"],
           "drop": j["drop"], "pending": j["pending"], "expected_skill": (j.get("estimate") or {}).get("expected_skill")} for n, j in judged.items()]
     )
-    metadata = {"live_record": dg.MetadataValue.md(md_table(summary)), "recorded": len(records)}
+    metadata = {"live_record": dg.MetadataValue.md(md_table(summary)), "recorded": len(records), "recorded_by_current_versions": current}
     for name, result in judged.items():
         metadata[f"live/{name}/{result['metric']}"] = finite(result["live"])
         metadata[f"live/{name}/drop"] = finite(result["drop"])
@@ -158,7 +161,7 @@ def prediction_outcomes(
     context.log.info(f"live record: {len(records)} recorded signal(s); outcomes: " + ", ".join(f"{n} {j['n']}" for n, j in judged.items()))
     db = results_db.get()
     try:
-        db.record([live_record_row(context.run.run_id, judged, len(records))])
+        db.record([live_record_row(context.run.run_id, judged, len(records), current)])
     finally:
         db.dispose()
     yield dg.Output(judged, metadata=present(metadata))

@@ -12,13 +12,13 @@ from blofin_assets.defs.checks import drift_result, per_model_specs, performance
 from blofin_assets.defs.metadata import finite, md_table, present
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
 from blofin_assets.ml import monitoring as monitor
-from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.dataset import TrainingTable
 from blofin_assets.storage.jsonsafe import jsonable
 from blofin_assets.storage.retrain_log import record_retrain_events, update_performance_history
 
 
 class PerformanceConfig(CheckedConfig):
-    bounds = {"recent_rows": (1, None), "max_drop": (0.0, 1.0)}
+    bounds = {"recent_rows": (1, 1_000_000), "max_drop": (0.0, 1.0)}
     recent_rows: int = 336
     """Newest unseen labelled rows per symbol to score each model on (336 = two weeks of 1h)."""
     max_drop: float = 0.10
@@ -27,7 +27,7 @@ class PerformanceConfig(CheckedConfig):
 
 
 class DriftConfig(CheckedConfig):
-    bounds = {"recent_rows": (1, None), "psi_threshold": (0.0, None), "drifted_share": (0.0, 1.0)}
+    bounds = {"recent_rows": (1, 1_000_000), "psi_threshold": (0.0, 100.0), "drifted_share": (0.0, 1.0)}
     recent_rows: int = 336
     """Newest feature rows per symbol compared with the model's training window."""
     psi_threshold: float = 0.2
@@ -73,18 +73,17 @@ def monitoring_assets(model_names: tuple[str, ...]) -> list[dg.AssetsDefinition]
     def model_performance(
         context: dg.AssetExecutionContext,
         config: PerformanceConfig,
-        features: pd.DataFrame,
-        targets: TargetSet,
+        training_table: TrainingTable,
         model_store: ModelStoreResource,
     ):
         store = model_store.get()
-        table = model_table(features, targets)
+        table = training_table.frame
         rows = []
         for name in model_names:
             stored = store.load(name)
             rows.append(
                 monitor.model_performance(
-                    stored.model, stored.metadata, table, targets.horizon, recent_rows=config.recent_rows, max_drop=config.max_drop
+                    stored.model, stored.metadata, table, training_table.horizon, recent_rows=config.recent_rows, max_drop=config.max_drop
                 )
             )
         frame = pd.DataFrame(rows)

@@ -12,7 +12,7 @@ from blofin_assets.defs.charts import equity_chart, markdown_image
 from blofin_assets.defs.checks import logged
 from blofin_assets.defs.metadata import finite, md_table
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
-from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.dataset import TrainingTable
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.results import backtest_row
 from blofin_assets.trading.replay import ReplaySettings, replay
@@ -21,7 +21,7 @@ LEAKAGE = "replay_leakage"
 
 
 class ReplayConfig(TradingConfig):
-    bounds = {**TradingConfig.bounds, "retrain_every_days": (1.0, 366.0), "warmup_days": (1.0, None), "workers": (1, 64)}
+    bounds = {**TradingConfig.bounds, "retrain_every_days": (1.0, 366.0), "warmup_days": (1.0, 3650.0), "workers": (1, 64)}
     retrain_every_days: float = 30.0
     """Days between retrainings: each period's models are trained at its start."""
     warmup_days: float = 60.0
@@ -61,8 +61,7 @@ def signal_replay(
     context: dg.AssetExecutionContext,
     config: ReplayConfig,
     ensemble_config: dict,
-    features: pd.DataFrame,
-    targets: TargetSet,
+    training_table: TrainingTable,
     funding: pd.DataFrame,
     model_store: ModelStoreResource,
     results_db: ResultsDatabase,
@@ -72,13 +71,13 @@ def signal_replay(
     settings = ReplaySettings(
         retrain_every=pd.Timedelta(days=config.retrain_every_days),
         warmup=pd.Timedelta(days=config.warmup_days),
-        window=None if targets.holdout.train_days is None else pd.Timedelta(days=targets.holdout.train_days),
+        window=None if training_table.holdout.train_days is None else pd.Timedelta(days=training_table.holdout.train_days),
     )
-    table = model_table(features, targets)
+    table = training_table.frame
     db = results_db.get()
     try:
         report = replay(
-            table, funding, current_params(store, list(current.members)), targets.horizon,
+            table, funding, current_params(store, list(current.members)), training_table.horizon,
             settings=settings, rule=config.rule(), costs=config.costs(), gate=current.gate_,
             prior_trials=len(db.trials()) + 1 + len(ensemble_config.get("lead_standard_error") or {}),
             workers=config.workers or os.cpu_count() or 1, progress=context.log.info,
@@ -101,7 +100,7 @@ def signal_replay(
         metadata={
             "periods": len(report["periods"]),
             "retrain_every_days": config.retrain_every_days,
-            "window": "expanding" if settings.window is None else f"rolling {targets.holdout.train_days:g} days",
+            "window": "expanding" if settings.window is None else f"rolling {training_table.holdout.train_days:g} days",
             "trades": pooled["net"]["trades"],
             "net_annual_return": finite(pooled["net"]["annual_return"]),
             "gross_annual_return": finite(pooled["gross"]["annual_return"]),

@@ -6,10 +6,11 @@ import pandas as pd
 
 from blofin_assets.defs import run_tags
 from blofin_assets.defs.config_bounds import check_run_config
+from blofin_assets.defs.freshness import DAILY
 from blofin_assets.defs.metadata import finite, present
 from blofin_assets.defs.model_config import ModelConfig, model_config_class
 from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
-from blofin_assets.ml.dataset import TargetSet, model_table
+from blofin_assets.ml.dataset import TrainingTable
 from blofin_assets.ml.models import CandleModel
 from blofin_assets.ml.retraining import retrain
 from blofin_assets.ml.training import train_model
@@ -60,7 +61,8 @@ def model_metadata(stored: StoredModel) -> dict:
         {
             "estimator": stored.config["estimator_used"],
             "version": stored.version,
-            "path": dg.MetadataValue.path(str(stored.folder)),
+            # from the models folder's name on: the absolute path ran past the UI's panel
+            "path": dg.MetadataValue.path(str(stored.folder.relative_to(stored.folder.parents[3]))),
             "n_train": training["n_train"],
             "n_effective": training.get("n_effective"),
             "n_features": len(stored.config["features"]),
@@ -76,12 +78,11 @@ def model_asset(cls: type[CandleModel], config_classes: dict[str, type[dg.Config
     current model on the same held-out rows, else the current version goes on."""
     name = cls.name
 
-    @dg.asset(name=name, group_name="training", kinds={cls.library}, deps=["tuning"], description=cls.summary)
+    @dg.asset(name=name, group_name="training", kinds={cls.library}, deps=["tuning"], freshness_policy=DAILY, description=cls.summary)
     def _train(
         context: dg.AssetExecutionContext,
         config: model_config_class(cls),
-        features: pd.DataFrame,
-        targets: TargetSet,
+        training_table: TrainingTable,
         model_store: ModelStoreResource,
         results_db: ResultsDatabase,
     ) -> dg.Output[ModelRef]:
@@ -90,7 +91,7 @@ def model_asset(cls: type[CandleModel], config_classes: dict[str, type[dg.Config
         check_run_config(context.run.run_config, config_classes)
         results_db.check_writable()
         store = model_store.get()
-        table = model_table(features, targets)
+        table = training_table.frame
         extra = {}
         params = config.params()
         adopted = TuningStore(store).adopted(name) if config.use_tuned_params else None
@@ -99,9 +100,9 @@ def model_asset(cls: type[CandleModel], config_classes: dict[str, type[dg.Config
             extra["tuned_params"] = f"{adopted['params']} (adopted {adopted['adopted_at']})"
         sensor_retrain = context.run.tags.get(run_tags.RETRAIN) == "true"
         if (sensor_retrain or config.champion_challenger) and store.exists(name):
-            stored, extra["champion_challenger"] = challenge(context, name, config, params, table, targets.horizon, store, results_db)
+            stored, extra["champion_challenger"] = challenge(context, name, config, params, table, training_table.horizon, store, results_db)
         else:
-            trained = train_model(name, table, targets.horizon, params)
+            trained = train_model(name, table, training_table.horizon, params)
             stored = store.save(trained.model, trained.config, {"training": trained.training})
         context.log.info(f"{name}: {stored.config['estimator_used']} on {stored.metadata['training']['n_train']} rows")
         return dg.Output(stored.ref(), metadata={**model_metadata(stored), **extra})

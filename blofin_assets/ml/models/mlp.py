@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from blofin_assets.ml.fit_label import labelled
+
 log = logging.getLogger(__name__)
 
 
@@ -135,7 +137,7 @@ def train(
             loss.backward()
             optimizer.step()
             total += loss.item() * len(idx)
-        progress = f"{name} epoch {epoch + 1}/{epochs}: train MSE {total / n:.4f}"
+        progress = f"{labelled(name)} epoch {epoch + 1}/{epochs}: train MSE {total / n:.4f}"
         if stopping is not None:
             net.eval()
             with torch.no_grad():
@@ -150,7 +152,7 @@ def train(
         if stopping is not None or epoch == 0 or (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
             log.info("%s", progress)
         if stopping is not None and since_best >= patience:
-            log.info("%s: no better on the stopping rows for %d epochs; keeping epoch %d", name, patience, best_epoch)
+            log.info("%s: no better on the stopping rows for %d epochs; keeping epoch %d", labelled(name), patience, best_epoch)
             break
     if best_state is not None:
         with torch.no_grad():

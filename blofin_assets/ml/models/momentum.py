@@ -79,7 +79,7 @@ class MomentumClassifier(CandleClassifier):
     # The approximate SVM is linear in rows but holds an n x n_components feature matrix: at
     # 800k rows that is 3.2 GB. It learns from at most this many rows, evenly spread over time.
 
-    parameter_bounds = {"C": {"gt": 0.0}, "gamma": {"gt": 0.0}, "n_components": {"ge": 1}, "sgd_epochs": {"ge": 1}, "scalable_max_rows": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
+    parameter_bounds = {"C": {"gt": 0.0, "le": 1_000_000.0}, "gamma": {"gt": 0.0, "le": 1_000_000.0}, "n_components": {"ge": 1, "le": 100_000}, "sgd_epochs": {"ge": 1, "le": 10_000}, "scalable_max_rows": {"ge": 1, "le": 10_000_000}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
 
     def __init__(
         self,

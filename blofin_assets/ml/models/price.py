@@ -104,7 +104,7 @@ class PricePredictor(CalibratedRegressor):
     # stopping rows is lowest after 2 passes and 20% higher after 30 (the network learns noise).
     default_exact_max_rows = 5_000
 
-    parameter_bounds = {"hidden_sizes": {"min_length": 1}, "dropout": {"ge": 0.0, "lt": 1.0}, "epochs": {"ge": 1}, "learning_rate": {"gt": 0.0}, "batch_size": {"ge": 1}, "scalable_epochs": {"ge": 1}, "scalable_batch_size": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}, "patience": {"ge": 0}, "stopping_fraction": {"gt": 0.0, "lt": 1.0}}
+    parameter_bounds = {"hidden_sizes": {"min_length": 1, "max_length": 8}, "dropout": {"ge": 0.0, "lt": 1.0}, "epochs": {"ge": 1, "le": 10_000}, "learning_rate": {"gt": 0.0, "le": 10.0}, "batch_size": {"ge": 1, "le": 1_000_000}, "scalable_epochs": {"ge": 1, "le": 10_000}, "scalable_batch_size": {"ge": 1, "le": 1_000_000}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}, "patience": {"ge": 0, "le": 10_000}, "stopping_fraction": {"gt": 0.0, "lt": 1.0}}
 
     def __init__(
         self,

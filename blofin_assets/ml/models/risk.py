@@ -65,7 +65,7 @@ class RiskScorer(CandleRegressor):
     # features over walk-forward folds of the default data, three seeds: skill 0.088 / 0.143 /
     # 0.063 with all, 0.098 / 0.155 / 0.067 with a third; held-out skill within 0.003 either way.
 
-    parameter_bounds = {"n_estimators": {"ge": 1}, "max_depth": {"ge": 1}, "min_samples_leaf": {"ge": 1}, "max_features": {"gt": 0.0, "le": 1.0}, "scalable_samples": {"ge": 1}, "n_jobs": {"ge": 1}}
+    parameter_bounds = {"n_estimators": {"ge": 1, "le": 10_000}, "max_depth": {"ge": 1, "le": 64}, "min_samples_leaf": {"ge": 1, "le": 1_000_000}, "max_features": {"gt": 0.0, "le": 1.0}, "scalable_samples": {"ge": 1, "le": 10_000_000}, "n_jobs": {"ge": 1, "le": 256}}
 
     def __init__(
         self,

@@ -71,7 +71,7 @@ class VolatilityRegressor(CalibratedRegressor):
     # and its held-out skill was no worse where compared (make bench, 20k candles: 0.110 vs 0.078).
     default_exact_max_rows = 2_000
 
-    parameter_bounds = {"n_estimators": {"ge": 1}, "learning_rate": {"gt": 0.0}, "max_depth": {"ge": 1}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
+    parameter_bounds = {"n_estimators": {"ge": 1, "le": 10_000}, "learning_rate": {"gt": 0.0, "le": 10.0}, "max_depth": {"ge": 1, "le": 64}, "calibration_fraction": {"gt": 0.0, "lt": 1.0}}
 
     def __init__(
         self,

@@ -40,7 +40,7 @@ def test_every_asset_materializes(graph):
     _, first, _ = graph
     assert first.success
     materialized = {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
-    expected = {"candles", "funding", "features", "targets", "model_comparison", "ensemble_config", "signal_backtest", "signal_replay", *model_names()}
+    expected = {"candles", "funding", "features", "targets", "training_table", "model_comparison", "ensemble_config", "signal_backtest", "signal_replay", *model_names()}
     expected |= {"model_performance", "performance_history", "feature_drift", "drift_decisions", "predictions", "prediction_outcomes", "tuning"}
     expected |= {f"{name}_validation" for name in model_names()}
     assert materialized == expected

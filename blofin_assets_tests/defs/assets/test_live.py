@@ -12,7 +12,7 @@ from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.model_store import ModelStore
 from blofin_assets.storage.predictions import read_predictions, record_predictions
 from blofin_assets.storage.results import ResultsDB
-from blofin_assets_tests.conftest import materialize_every_symbol, project_resources, run_daily_refresh
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources, quick_ops, run_daily_refresh
 
 SYMBOLS = ["BTC-USDT", "ETH-USDT"]
 BASE = 700
@@ -27,7 +27,7 @@ def loop(tmp_path_factory):
     root = tmp_path_factory.mktemp("live")
     resources = project_resources(root)
     with dg.instance_for_test() as instance:
-        trained = materialize_every_symbol(instance, {**source(BASE), "ops": {"price_predictor": {"config": {"epochs": 5}}}}, resources=resources)
+        trained = materialize_every_symbol(instance, {**source(BASE), "ops": quick_ops()}, resources=resources)
         hourly = defs.resolve_job_def("hourly_predictions_job")
         runs = [
             hourly.execute_in_process(instance=instance, resources=resources, run_config=source(n), tags=all_symbols_tags(instance))

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from blofin_assets.market.csv_files import write_candle_csv
-from blofin_assets_tests.conftest import materialize_every_symbol, project_resources
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources, quick_ops
 from blofin_assets_tests.market.test_calendar import drop, fx_hours, series, stock_days
 
 
@@ -17,7 +17,7 @@ def test_fx_and_stock_candles_run_end_to_end_with_the_defaults(tmp_path):
     write_candle_csv(pd.concat([series(hours, "EUR-USD"), stock]), tmp_path / "csv")
     config = {
         "resources": {"candle_source": {"config": {"candles_dir": str(tmp_path / "csv")}}},
-        "ops": {"price_predictor": {"config": {"epochs": 5}}},
+        "ops": quick_ops(),
     }
     result = materialize_every_symbol(dg.DagsterInstance.ephemeral(), config, resources=project_resources(tmp_path))
     assert result.success

@@ -11,7 +11,7 @@ from blofin_assets.ml.models import model_names
 from blofin_assets.defs.sensors import DOWNSTREAM
 from blofin_assets.storage.results import ResultsDB
 from blofin_assets.storage.retrain_log import read_retrain_log
-from blofin_assets_tests.conftest import materialize_every_symbol, project_resources, run_daily_refresh
+from blofin_assets_tests.conftest import materialize_every_symbol, project_resources, quick_ops, run_daily_refresh
 
 BASE = 1500
 TWO_WEEKS = 336
@@ -41,7 +41,7 @@ def loop(tmp_path_factory):
     with dg.instance_for_test() as instance:
         training = {
             **source(BASE),
-            "ops": {"direction_predictor": {"config": {"features": SCALE_FREE}}, "price_predictor": {"config": {"epochs": 10}}},
+            "ops": quick_ops(direction_predictor={"config": {"features": SCALE_FREE}}),
         }
         materialize_every_symbol(instance, training, resources=resources)
 

@@ -26,19 +26,23 @@ def instance():
 
 
 def test_without_trials_asked_for_nothing_is_searched_and_the_check_passes(instance, tmp_path):
-    result = materialize_every_symbol(instance, SOURCE, resources=project_resources(tmp_path), selection=["candles", "features", "targets", "tuning"])
+    result = materialize_every_symbol(instance, SOURCE, resources=project_resources(tmp_path), selection=["candles", "features", "targets", "training_table", "tuning"])
     assert result.success and result.output_for_node("tuning") == {"searched": {}, "adopted": {}}
 
 
-def test_a_rejected_search_is_recorded_adopts_nothing_and_stops_the_models(instance, tmp_path):
+def test_a_rejected_search_is_a_normal_outcome_recorded_and_adopting_nothing(instance, tmp_path):
     strict = tuning_config(min_dsr_probability=1.0)  # nothing can reach it
     result = materialize_every_symbol(
-        instance, strict, resources=project_resources(tmp_path), selection=["candles", "features", "targets", "tuning", "risk_scorer"], raise_on_error=False
+        instance, strict, resources=project_resources(tmp_path), selection=["candles", "features", "targets", "training_table", "tuning", "risk_scorer"]
     )
+    assert result.success  # a correct answer, not a failure
     (check,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "tuning_verdict"]
-    assert not check.passed and "not adopted" in check.description and "risk_scorer: " in check.description
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert "not adopted" in check.description and "risk_scorer: " in check.description
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert "tuning" in materialized and "risk_scorer" not in materialized
+    assert {"tuning", "risk_scorer"} <= materialized  # the model trains on, with its defaults
+    defaults = ModelStore(tmp_path / "models").load("risk_scorer", result.output_for_node("risk_scorer").version).config["hyperparameters"]
+    assert (defaults["n_estimators"], defaults["max_depth"]) == (100, 10)
     db = ResultsDB(f"sqlite:///{tmp_path / 'results.db'}")
     trials = db.trials("risk_scorer")
     db.dispose()
@@ -52,7 +56,7 @@ def test_a_rejected_search_is_recorded_adopts_nothing_and_stops_the_models(insta
 def test_adopted_parameters_are_what_the_model_then_trains_with(instance, tmp_path):
     lenient = tuning_config(min_dsr_probability=0.0, max_pbo=1.01)
     resources = project_resources(tmp_path)
-    result = materialize_every_symbol(instance, lenient, resources=resources, selection=["candles", "features", "targets", "tuning", "risk_scorer"])
+    result = materialize_every_symbol(instance, lenient, resources=resources, selection=["candles", "features", "targets", "training_table", "tuning", "risk_scorer"])
     assert result.success
     adopted = TuningStore(ModelStore(tmp_path / "models")).adopted("risk_scorer")
     assert adopted["study"] == result.run_id and adopted["verdict"]["n_trials"] == 4
