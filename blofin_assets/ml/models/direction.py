@@ -17,6 +17,16 @@ from blofin_assets.ml.models.tasks import CandleClassifier
 ONE_THREAD_BELOW = 20_000
 
 
+# The ranges of XGBoost's hyperparameters, for every model built on it.
+XGBOOST_BOUNDS = {
+    "max_depth": {"ge": 1, "le": 64},
+    "learning_rate": {"gt": 0.0, "le": 10.0},
+    "n_estimators": {"ge": 1, "le": 10_000},
+    "subsample": {"gt": 0.0, "le": 1.0},
+    "n_jobs": {"ge": 1, "le": 256},
+}
+
+
 class DirectionPredictor(CandleClassifier):
     """Will the close be higher ``horizon`` candles from now? Gradient-boosted trees (XGBoost,
     histogram method) on the scaled features; outputs UP/DOWN with P(predicted class).
@@ -60,7 +70,7 @@ class DirectionPredictor(CandleClassifier):
     shuffled_control = True
     span_column = "target_direction_bars"  # the barrier label's span, when it is the direction
 
-    parameter_bounds = {"max_depth": {"ge": 1, "le": 64}, "learning_rate": {"gt": 0.0, "le": 10.0}, "n_estimators": {"ge": 1, "le": 10_000}, "subsample": {"gt": 0.0, "le": 1.0}, "n_jobs": {"ge": 1, "le": 256}}
+    parameter_bounds = XGBOOST_BOUNDS
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ import pandas as pd
 import xgboost
 
 from blofin_assets.market.targets import BARRIER_OUTCOMES
-from blofin_assets.ml.models.direction import ONE_THREAD_BELOW
+from blofin_assets.ml.models.direction import ONE_THREAD_BELOW, XGBOOST_BOUNDS
 from blofin_assets.ml.models.tasks import CandleClassifier
 
 
@@ -59,7 +59,7 @@ class MetaLabeler(CandleClassifier):
     barrier_columns = ("p_upper_first", "p_lower_first")
     span_column = "target_touch_bars"
 
-    parameter_bounds = {"max_depth": {"ge": 1, "le": 64}, "learning_rate": {"gt": 0.0, "le": 10.0}, "n_estimators": {"ge": 1, "le": 10_000}, "subsample": {"gt": 0.0, "le": 1.0}, "n_jobs": {"ge": 1, "le": 256}}
+    parameter_bounds = XGBOOST_BOUNDS
 
     def __init__(
         self,
