@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install instance run test ui serve bench drift-demo fetch clean
+.PHONY: install instance run test ui serve bench drift-demo fast-forward fetch clean
 
 # Install once, again only when the dependencies change. The constraints file pins torch to
 # the version whose CPU build this project's machines offer (see README, "Installing").
@@ -61,6 +61,12 @@ bench: install
 # The monitoring loop on the embedded data: drift, the sensor, champion vs challenger.
 drift-demo: install
 	$(BIN)/blofin drift-demo
+
+# The live loop on a simulated clock, in the project's instance: HOURS simulated hours of the
+# schedules' and drift_sensor's runs, printed as a timeline (make fast-forward HOURS=48).
+fast-forward: HOURS ?= 24
+fast-forward: install instance
+	$(BIN)/blofin fast-forward --hours $(HOURS)
 
 # Candles from BloFin into data/candles (needs the internet); then BLOFIN_CANDLES_DIR=data/candles make run
 fetch: install

@@ -8,6 +8,10 @@ DAGSTER_HOME        Dagster instance folder         default: ./.dagster_home
 BLOFIN_IO_DIR       per-symbol outputs; with the    default: $DAGSTER_HOME/storage
                     Celery executor every output (a folder all workers share, or a URL
                     such as s3://bucket/prefix)
+BLOFIN_SYNTHETIC_END  where the embedded market's  default: now (the last bar closed
+                    history ends: now, fixed (its      before the clock)
+                    first bars from 2024-01-01, the
+                    same whenever it runs) or a time
 BLOFIN_DAILY_CRON   when daily_refresh runs (UTC)   default: 15 0 * * *
 BLOFIN_HOURLY_CRON  when hourly_predictions runs    default: 5 * * * *
 BLOFIN_SENSOR_INTERVAL  seconds between drift_sensor evaluations   default: 60
@@ -76,6 +80,27 @@ def shared_io_dir() -> str:
 def exchange_candles_dir() -> Path:
     """Where candles fetched from an exchange are kept."""
     return candles_dir() or Path("data/candles").absolute()
+
+
+def synthetic_end(configured: str | None = None):
+    """Where the embedded market's history ends: a UTC timestamp, or None for its fixed first
+    bars. ``configured`` (run config) wins over $BLOFIN_SYNTHETIC_END; ``now`` is read from the
+    clock at call time, so each run sees the bars closed by when it runs."""
+    import pandas as pd
+
+    value = (configured or os.environ.get("BLOFIN_SYNTHETIC_END") or "now").strip()
+    if value.lower() == "now":
+        return pd.Timestamp.now(tz="UTC")
+    if value.lower() == "fixed":
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError:
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        source = "candle_source's end" if configured else "BLOFIN_SYNTHETIC_END"
+        raise ValueError(f"{source} must be now, fixed or a time such as 2026-01-01T00:00Z, got {value!r}")
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def daily_cron() -> str:

@@ -31,7 +31,8 @@ COVERED_BY = {
     "make bench": "test_benchmarks::test_make_bench_reports_every_figure_beside_its_target",
     "make serve": "serving.test_http::test_the_newest_candle_of_a_symbol_and_a_posted_row_get_the_same_shape",
     "curl -s http://127.0.0.1:8000/signal/BTC-USDT": "serving.test_http::test_the_newest_candle_of_a_symbol_and_a_posted_row_get_the_same_shape",
-    "make drift-demo": "cli.test_drift_demo::test_the_demo_shows_the_sensor_firing_only_on_drift_and_the_models_retraining",
+    "make drift-demo": "cli.test_fast_forward::test_the_drift_demo_shows_a_planted_regime_change_in_the_timeline_retrained_at_the_next_daily_tick",
+    "make fast-forward": "cli.test_fast_forward::test_the_drift_demo_shows_a_planted_regime_change_in_the_timeline_retrained_at_the_next_daily_tick",
     "make fetch": "market.sources.test_exchange::test_the_fetch_command",
     "BLOFIN_CANDLES_DIR=data/candles make run": "test_end_to_end::test_dagster_asset_materialize_runs_the_whole_graph_on_csv_data",
     ".venv/bin/blofin fetch --symbol BTC-USDT --timeframe 15m --days 30 --out data/candles": "market.sources.test_exchange::test_the_fetch_command",
@@ -72,6 +73,7 @@ MAKE_RECIPES = {
     "bench": ["$(BIN)/python -m benchmarks"],
     "serve": ["$(BIN)/blofin serve --port $(PORT)"],
     "drift-demo": ["$(BIN)/blofin drift-demo"],
+    "fast-forward": ["$(BIN)/blofin fast-forward --hours $(HOURS)"],
     "fetch": ["$(BIN)/blofin fetch"],
 }
 

@@ -7,11 +7,12 @@
     blofin summary      the latest run's metrics beside their baselines
     blofin fetch        candles from BloFin (or another ccxt exchange) into CSV files
     blofin drift-demo   the monitoring loop on the embedded data
+    blofin fast-forward the live loop on a simulated clock, through the schedules and sensors
     blofin write-candles  the embedded market as CSV files (to try the CSV path)
 
 (``python -m blofin_assets.cli <command>`` is the same.) Like Dagster's own CLI, it reads a
-``.env`` file in the folder it runs in (``make`` writes one with the project's DAGSTER_HOME);
-variables already set win.
+``.env`` file in the folder it runs in (``make`` writes one with the project's DAGSTER_HOME),
+whose values replace exported ones, as Dagster's CLI does.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ COMMANDS = {
     "summary": "blofin_assets.cli.summary",
     "fetch": "blofin_assets.cli.fetch",
     "drift-demo": "blofin_assets.cli.drift_demo",
+    "fast-forward": "blofin_assets.cli.fast_forward",
     "write-candles": "blofin_assets.cli.write_candles",
 }
 

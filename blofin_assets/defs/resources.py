@@ -47,10 +47,18 @@ class CandleSourceResource(dg.ConfigurableResource):
     shift_volatility: float = SyntheticMarket.shift_volatility
     regime_changes: bool = SyntheticMarket.regime_changes
     """Synthetic data only: false keeps one calm regime throughout (a stationary control)."""
+    planted_momentum: float = SyntheticMarket.planted_momentum
+    """Synthetic data only: an autocorrelation added to every regime's, turned into mean
+    reversion from shift_at on (a learnable signal that then turns: for tests and demos)."""
+    end: Optional[str] = None
+    """Synthetic data only: where its history ends: now (the last bar closed before the clock,
+    so every bar brings a new candle, as an exchange does), fixed (the first candles_per_symbol
+    bars from 2024-01-01, the same whenever it runs) or a time; default $BLOFIN_SYNTHETIC_END,
+    else now."""
 
     # Settings that scale work: each bounded, so a typo (1e9) fails here, naming the setting,
     # instead of as a 7 GiB allocation.
-    bounds: ClassVar[dict] = {"candles_per_symbol": (1, 1_000_000), "history_days": (0.01, 3650.0), "shift_volatility": (0.01, 100.0)}
+    bounds: ClassVar[dict] = {"candles_per_symbol": (1, 1_000_000), "history_days": (0.01, 3650.0), "shift_volatility": (0.01, 100.0), "planted_momentum": (-0.8, 0.8)}
 
     @model_validator(mode="after")
     def _within_bounds(self):
@@ -58,6 +66,8 @@ class CandleSourceResource(dg.ConfigurableResource):
             value = getattr(self, name)
             if not math.isfinite(value) or not low <= value <= high:
                 raise ValueError(f"candle_source: setting {name} = {value!r} must be a finite number >= {low:g} and <= {high:g}")
+        if self.end is not None:
+            settings.synthetic_end(self.end)  # a typo fails here, naming the setting
         return self
 
     @classmethod
@@ -75,6 +85,8 @@ class CandleSourceResource(dg.ConfigurableResource):
             shift_at=self.shift_at,
             shift_volatility=self.shift_volatility,
             regime_changes=self.regime_changes,
+            planted_momentum=self.planted_momentum,
+            end=settings.synthetic_end(self.end),
         )
         folder = self.candles_dir or (settings.exchange_candles_dir() if self.exchange else settings.candles_dir())
         return make_source(

@@ -11,8 +11,15 @@ low <= open, close <= high always holds; volume is log-normal and rises with |r_
 Every random component draws from its own stream, so asking for more candles appends to the
 series and never changes the earlier ones (as a live market does). ``shift_at`` multiplies
 volatility by ``shift_volatility`` from that time on: a regime change monitoring must catch.
+``planted_momentum`` adds that autocorrelation to every regime's, and with ``shift_at`` turns
+it into mean reversion from then on: a signal the models learn, then a market that trades
+against it (a live drop the monitoring must catch).
 ``regime_changes=False`` keeps the market in its calm regime throughout (GARCH clustering and
 fat tails remain): a stationary control for monitoring.
+The series always begins at ``start``; ``end`` chooses which part of it is served: without it
+the first ``candles_per_symbol`` bars, with it the last ``candles_per_symbol`` bars closed by
+``end``. A market that follows the clock passes the current time: each bar that closes brings
+one new candle and leaves every earlier one as it was, on any machine.
 The weak autocorrelation phi_k is deliberate and small: models can find a little real
 direction skill, as on real markets, and much more volatility skill.
 """
@@ -46,6 +53,15 @@ _REGIMES = np.array(
 _STAY = 0.995  # chance a regime lasts another hour: mean regime length ~200 hours
 _GARCH_ALPHA, _GARCH_BETA = 0.08, 0.90
 _T_DOF = 4.0
+# Every bar since ``start`` is generated (that is what keeps a candle the same whatever the
+# end): this bounds the work (2.3 years of minute bars, a few seconds per symbol).
+MAX_BARS = 1_200_000
+
+
+def utc(value: str | pd.Timestamp) -> pd.Timestamp:
+    """``value`` as a UTC timestamp (a time without a zone is taken as UTC)."""
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,11 @@ class SyntheticMarket:
         The factor of that regime change.
     regime_changes : bool
         False keeps one calm regime throughout.
+    planted_momentum : float
+        Autocorrelation added to every regime's (0: none); negated from ``shift_at`` on.
+    end : str or pandas.Timestamp, optional
+        Serve the last ``candles_per_symbol`` bars closed by this time (a bar opened at t closes
+        at t + bar) instead of the first ones.
     """
 
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
@@ -80,23 +101,44 @@ class SyntheticMarket:
     shift_at: str | None = None
     shift_volatility: float = 3.0
     regime_changes: bool = True
+    planted_momentum: float = 0.0
+    end: str | pd.Timestamp | None = None
 
     def generate(self) -> pd.DataFrame:
         if self.candles_per_symbol < 2:
             raise ValueError("candles_per_symbol must be at least 2")
         if not self.symbols:
             raise ValueError("at least one symbol is needed")
-        frames = [self._symbol_candles(symbol) for symbol in self.symbols]
+        first, total = self.window()
+        frames = [self._symbol_candles(symbol, total).iloc[first:] for symbol in self.symbols]
         return pd.concat(frames, ignore_index=True)
 
-    def _symbol_candles(self, symbol: str) -> pd.DataFrame:
+    def window(self) -> tuple[int, int]:
+        """(index of the first bar served, bars generated from ``start``)."""
+        n = self.candles_per_symbol
+        if self.end is None:
+            return 0, n
+        start, end, bar = utc(self.start), utc(self.end), pd.Timedelta(self.bar)
+        closed = (end - start) // bar  # bars whose close is at or before end
+        if closed < n:
+            raise ValueError(
+                f"synthetic market: {n} bars of {self.bar} closed by {end.isoformat()} would begin before its "
+                f"start {start.isoformat()} ({closed} fit); ask for fewer candles or a later end"
+            )
+        if closed > MAX_BARS:
+            raise ValueError(
+                f"synthetic market: {end.isoformat()} is {closed:,} bars of {self.bar} after its start {start.isoformat()}, "
+                f"more than the {MAX_BARS:,} it generates: use a longer bar or a later start"
+            )
+        return closed - n, closed
+
+    def _symbol_candles(self, symbol: str, n: int) -> pd.DataFrame:
         # crc32 rather than hash(): Python salts str hashes per process.
         symbol_id = zlib.crc32(symbol.encode())
 
         def stream(component: int) -> np.random.Generator:
             return np.random.default_rng([self.seed, symbol_id, component])
 
-        n = self.candles_per_symbol
         hours = pd.Timedelta(self.bar) / pd.Timedelta("1h")
         price0, hourly_vol = _PROFILES.get(symbol, (10.0 + symbol_id % 990, 0.01))
         base_vol = hourly_vol * np.sqrt(hours)
@@ -108,10 +150,9 @@ class SyntheticMarket:
             regimes = np.zeros(n, dtype=np.int64)
         drift, phi, vol_mult = (_REGIMES[regimes, i] for i in range(3))
         drift = drift * hours
-        if self.shift_at is not None:
-            shift = pd.Timestamp(self.shift_at)
-            shift = shift.tz_localize("UTC") if shift.tzinfo is None else shift.tz_convert("UTC")
-            vol_mult = np.where(timestamps >= shift, vol_mult * self.shift_volatility**2, vol_mult)
+        shifted = timestamps >= utc(self.shift_at) if self.shift_at is not None else np.zeros(n, dtype=bool)
+        vol_mult = np.where(shifted, vol_mult * self.shift_volatility**2, vol_mult)
+        phi = phi + np.where(shifted, -self.planted_momentum, self.planted_momentum)
         z = stream(3).standard_t(_T_DOF, size=n) / np.sqrt(_T_DOF / (_T_DOF - 2))
         returns, sigma = _garch_returns(z, drift, phi, vol_mult, base_vol)
 

@@ -11,7 +11,7 @@ def test_summary_without_results_says_what_to_do(isolated_env):
 
 def test_an_unknown_command_lists_the_commands():
     done = subprocess.run([sys.executable, "-m", "blofin_assets.cli", "train"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "unknown command 'train'; commands: symbols, predict, serve, ui, summary, fetch, drift-demo, write-candles" in done.stderr
+    assert done.returncode == 2 and "unknown command 'train'; commands: symbols, predict, serve, ui, summary, fetch, drift-demo, fast-forward, write-candles" in done.stderr
 
 
 def test_the_live_record_line_says_what_the_signals_not_judged_are():

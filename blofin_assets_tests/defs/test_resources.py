@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
@@ -82,3 +83,30 @@ def test_a_database_password_in_run_config_is_refused_and_never_shown(isolated_e
         assert not result.success and not instance.get_latest_materialization_event(dg.AssetKey("tuning"))
         said = " ".join(str(e.event_specific_data) + (e.message or "") for e in result.all_events)
         assert "BLOFIN_DB_URL" in said and "s3cret" not in said
+
+
+def test_by_default_the_embedded_market_ends_at_the_last_bar_closed_before_the_clock(monkeypatch):
+    monkeypatch.delenv("BLOFIN_SYNTHETIC_END")
+    before = pd.Timestamp.now(tz="UTC")
+    source = CandleSourceResource(candles_per_symbol=200).source()
+    newest = source.load(["BTC-USDT"])["timestamp"].max()
+    after = pd.Timestamp.now(tz="UTC")
+    # the bar opened an hour before the current hour began has closed; the current one has not
+    assert before.floor("h") - pd.Timedelta(hours=1) <= newest <= after.floor("h") - pd.Timedelta(hours=1)
+    assert "the last closed by" in source.describe()
+
+
+@pytest.mark.parametrize(("setting", "newest"), [("fixed", "2024-01-09T07:00Z"), ("2025-06-01T10:30Z", "2025-06-01T09:00Z")])
+def test_the_end_is_fixed_or_a_time_from_run_config_or_the_environment(monkeypatch, setting, newest):
+    configured = CandleSourceResource(candles_per_symbol=200, end=setting).source().load(["ETH-USDT"])
+    monkeypatch.setenv("BLOFIN_SYNTHETIC_END", setting)
+    from_environment = CandleSourceResource(candles_per_symbol=200).source().load(["ETH-USDT"])
+    assert configured["timestamp"].max() == from_environment["timestamp"].max() == pd.Timestamp(newest)
+
+
+def test_an_end_that_is_not_a_time_is_refused_naming_where_it_was_set(monkeypatch):
+    with pytest.raises(ValueError, match="candle_source's end must be now, fixed or a time"):
+        CandleSourceResource(end="yesterday")
+    monkeypatch.setenv("BLOFIN_SYNTHETIC_END", "soon")
+    with pytest.raises(ValueError, match="BLOFIN_SYNTHETIC_END must be now, fixed or a time"):
+        CandleSourceResource().source()

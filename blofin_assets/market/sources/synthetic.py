@@ -10,7 +10,7 @@ import pandas as pd
 from blofin_assets.market.funding import synthetic_funding
 from blofin_assets.market.schema import validate_candles
 from blofin_assets.market.sources.base import CandleSource
-from blofin_assets.market.synthetic import SyntheticMarket
+from blofin_assets.market.synthetic import SyntheticMarket, utc
 
 
 @dataclass(frozen=True)
@@ -37,4 +37,5 @@ class SyntheticSource(CandleSource):
         return pd.concat([synthetic_funding(str(s), rows, self.market.seed) for s, rows in candles.groupby("symbol", sort=True)], ignore_index=True)
 
     def describe(self) -> str:
-        return f"synthetic (seed {self.market.seed}, {self.market.candles_per_symbol} x {self.market.bar} candles per symbol)"
+        end = "" if self.market.end is None else f", the last closed by {utc(self.market.end):%Y-%m-%d %H:%M} UTC"
+        return f"synthetic (seed {self.market.seed}, {self.market.candles_per_symbol} x {self.market.bar} candles per symbol{end})"
