@@ -7,7 +7,7 @@ into the last line. Run it on an otherwise idle machine: figures taken beside ot
 work are meaningless.
 
     python -m benchmarks            # everything (about 20 minutes on 2 cores, 11 of them the 5M run)
-    python -m benchmarks --quick    # the same report on small sizes (a check that it runs)
+    python -m benchmarks --quick    # the same report on small sizes, the comparison too (a check that it runs)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from benchmarks import graph, live, predict, replay
 
 QUICK = {
-    "graph": ["--sizes", "2000", "--compare-at", "0", "--scale-candles", "0", "--large-candles", "0"],
+    "graph": ["--sizes", "2000", "--compare-at", "2000", "--scale-candles", "0", "--large-candles", "0"],
     "predict": ["--calls", "1000", "--candles", "800"],
     "live": ["--symbols", "3", "--candles", "500", "--requests", "50"],
     "tuning": ["--trials", "2", "--candles", "800", "--models", "direction_predictor"],

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource, ResultsDatabase
     from blofin_assets.serving.http import create_app
     from blofin_assets.storage.model_store import ModelStore
-    from blofin_assets.storage.results import ResultsDB
+    from blofin_assets.serving.recorder import SignalRecorder
 
     symbols = list(symbols_for(args.symbols))
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  hourly prediction run, {args.symbols} symbols: {hourly_seconds:.2f} s (target < {TARGET_HOURLY_SECONDS:g} s): {verdict}")
 
         features = trained.output_for_node("features")
-        app = create_app(ModelStore(f"{tmp}/models"), resources["candle_source"].source(), ResultsDB(f"sqlite:///{tmp}/results.db"))
+        app = create_app(ModelStore(f"{tmp}/models"), resources["candle_source"].source(), SignalRecorder(f"sqlite:///{tmp}/results.db"))
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         times = []
         for i in range(args.requests + 20):
             row = features.iloc[i % len(features)]
-            body = json.dumps({"symbol": row["symbol"], "timestamp": f"2030-01-01T00:00:{i % 60:02d}Z", "features": {c: float(row[c]) for c in columns}})
+            body = json.dumps({"symbol": row["symbol"], "timestamp": row["timestamp"].isoformat(), "features": {c: float(row[c]) for c in columns}})
             began = time.perf_counter()
             connection.request("POST", "/signal", body, {"Content-Type": "application/json"})
             response = connection.getresponse()

@@ -45,33 +45,27 @@ def test_make_bench_reports_every_figure_beside_its_target():
     assert 0 < report["live"]["service_ms"]["p50"] <= report["live"]["service_ms"]["p99"]
     assert set(report["tuning"]["seconds_per_trial"]) == {"direction_predictor"}
 
+    # the original configuration's run beside the project's (the same 2,000 candles' run)
+    comparison = report["graph"]["comparison"]
+    assert comparison["original_run"]["configuration"] == "original" and comparison["project_run"] == result
+    estimators = comparison["original_run"]["estimators"]
+    assert estimators["volatility_regressor"] == "sklearn.GradientBoostingRegressor"
+    assert estimators["momentum_classifier"].startswith("sklearn.SVC(rbf)")
+    assert set(comparison["models"]) == set(model_names())
+    assert comparison["speedup"] == pytest.approx(comparison["original_seconds"] / comparison["project_seconds"], rel=0.01)
+
     # the targets this run measured, each printed beside its figure with its verdict
     figures = {row["figure"] for row in report["targets"]}
     assert figures == {
         "one row, five models + stacking", "batch prediction", "hourly prediction run, 3 symbols",
         f"replay of the live loop, 6,000 candles (3 symbols, {replay['periods']} periods)",
+        f"{comparison['candles']:,} candles against the original configuration",
     }
     summary = done.stdout[done.stdout.index("targets:"):]
     for row in report["targets"]:
         line = next(line for line in summary.splitlines() if row["figure"] in line)
         assert row["measured"] in line and row["target"] in line and ("NOT met" in line) == (not row["met"])
     assert "candles" in done.stdout and "MB" in done.stdout
-
-
-@pytest.mark.e2e
-def test_the_comparison_with_the_original_configuration_reports_both():
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.graph", "--sizes", "--compare-at", "1500", "--scale-candles", "0", "--large-candles", "0"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    comparison = last_json(done.stdout)["comparison"]
-    assert comparison["original_run"]["configuration"] == "original"
-    estimators = comparison["original_run"]["estimators"]
-    assert estimators["volatility_regressor"] == "sklearn.GradientBoostingRegressor"
-    assert estimators["momentum_classifier"].startswith("sklearn.SVC(rbf)")
-    assert set(comparison["models"]) == set(model_names())
-    assert comparison["speedup"] == pytest.approx(comparison["original_seconds"] / comparison["project_seconds"], rel=0.01)
 
 
 def _run(seconds: float, skills: dict[str, tuple[float, float]]) -> dict:

@@ -1,5 +1,6 @@
 """Predict for the newest candle of each symbol: every model's output and the ensemble signal,
-as JSON on stdout, recorded in the results database's ml_predictions.
+as JSON on stdout, recorded in the results database's ml_predictions (with the database down
+the signals are still printed, ``"recorded": false``, and stderr says why).
 
     blofin predict                      # every symbol
     blofin predict --symbol BTC-USDT    # one (repeat --symbol for more)
@@ -21,11 +22,10 @@ from blofin_assets import settings
 from blofin_assets.cli.symbols import candle_source
 from blofin_assets.market.sources.exchange import ExchangeFetchError
 from blofin_assets.ml.ensemble import EnsembleVersionError
+from blofin_assets.serving.recorder import SignalRecorder
 from blofin_assets.serving.signals import newest_signals
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.model_store import ModelIntegrityError, ModelNotFoundError, ModelStore
-from blofin_assets.storage.predictions import record_predictions
-from blofin_assets.storage.results import ResultsDB
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,14 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         ensemble = EnsembleStore(store).load()
         source = candle_source(args.config, args.candles_dir)
         signals = newest_signals(ensemble, source, args.symbol, horizon=ensemble.horizon_, origin="predict command")
-        db = ResultsDB(settings.db_url())
-        try:
-            record_predictions(db, signals.records)
-        finally:
-            db.dispose()
     except (OSError, ValueError, ExchangeFetchError, ModelNotFoundError, EnsembleVersionError, ModelIntegrityError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    recorder = SignalRecorder(settings.db_url())
+    recorded = recorder.record(signals.records)
+    recorder.close()
+    if not recorded:
+        print(f"warning: the signals were not recorded: {recorder.status()['error']} ({settings.masked(recorder.url)})", file=sys.stderr)
     print(
         json.dumps(
             {
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ensemble_version": ensemble.version_,
                 "model_versions": ensemble.versions,
                 "predictions": signals.payloads,
+                "recorded": recorded,
             },
             indent=2,
         )

@@ -1,5 +1,5 @@
 """The live loop on a simulated clock: the project's own schedules, jobs and drift_sensor,
-evaluated and run in the order their times fall, in the current Dagster instance (what
+evaluated and run in the order their times fall (defs/cron.py), in the current Dagster instance (what
 `blofin fast-forward` prints). The embedded market follows the clock through
 BLOFIN_SYNTHETIC_END, which is set before each tick, so the runs (executed in this process)
 see the bars closed by the simulated time."""
@@ -13,9 +13,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-# Dagster's own cron iterator, the one its daemon uses for schedules (no public equivalent).
-from dagster._utils.schedules import cron_string_iterator
-
+from blofin_assets.defs.cron import Cron
 from blofin_assets.defs.partitions import register_symbols
 from blofin_assets.defs.resources import CandleSourceResource, ModelStoreResource
 from blofin_assets.market.sources.synthetic import SyntheticSource
@@ -72,14 +70,7 @@ class SimulatedLoop:
 
     def ticks(self, start: pd.Timestamp, end: pd.Timestamp) -> list[tuple[pd.Timestamp, dg.ScheduleDefinition]]:
         """Every (time, schedule) due after ``start`` up to ``end``, in time order."""
-        due = []
-        for order, schedule in enumerate(self.schedules):
-            for when in cron_string_iterator(start.timestamp(), schedule.cron_schedule, "UTC"):
-                when = pd.Timestamp(when).tz_convert("UTC")
-                if when > end:
-                    break
-                if when > start:
-                    due.append((when, order, schedule))
+        due = [(when, order, schedule) for order, schedule in enumerate(self.schedules) for when in Cron(schedule.cron_schedule).due(start, end)]
         return [(when, schedule) for when, _, schedule in sorted(due, key=lambda d: d[:2])]
 
     def run(self, start: pd.Timestamp, end: pd.Timestamp) -> Iterator[str]:
@@ -135,8 +126,8 @@ class SimulatedLoop:
         return f"{_hhmm(when)}  {what:<20}  run {result.run_id[:8]} FAILED: {failures[0] if failures else 'see the run in the UI'}"
 
     def _scheduled(self, instance, schedule: dg.ScheduleDefinition, when: pd.Timestamp) -> Iterator[str]:
-        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=when.to_pydatetime(), resources=self.resources)
-        data = schedule.evaluate_tick(context)
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=when.to_pydatetime(), resources=self.resources) as context:
+            data = schedule.evaluate_tick(context)
         job = self.defs.resolve_job_def(schedule.job_name)
         for request in data.run_requests or []:
             tags = self._tags(when, {"dagster/schedule_name": schedule.name}, request.tags)
@@ -180,7 +171,8 @@ class SimulatedLoop:
         """drift_sensor's evaluation; its info line (the timeline says what it asked for) muted."""
         logging.disable(logging.INFO)
         try:
-            return self.sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=self.defs, cursor=cursor))
+            with dg.build_sensor_context(instance=instance, definitions=self.defs, cursor=cursor) as context:
+                return self.sensor.evaluate_tick(context)
         finally:
             logging.disable(logging.NOTSET)
 

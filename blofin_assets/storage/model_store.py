@@ -24,12 +24,15 @@ match a planted file is refused too.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -300,7 +303,9 @@ class ModelStore:
 
     def load(self, name: str, version: str | None = None) -> StoredModel:
         """The model, its config and metadata, after checking that the folder holds exactly
-        the files metadata.json lists, each with its recorded SHA-256."""
+        the files metadata.json lists, each with its recorded SHA-256. The files are checked
+        on every load; a model already read from the same checked bytes in this process is
+        copied rather than deserialized again (see LOADED)."""
         metadata, folder = self._locate(name, version)
         listed = set(metadata.get("files", {}))
         present = {p.name for p in folder.iterdir()} - {METADATA_FILE, METADATA_FILE + SUFFIX}
@@ -314,8 +319,12 @@ class ModelStore:
             config = json.load(fh)
         if config.get("name") != name:
             raise ModelIntegrityError(f"{folder}: config.json names model {config.get('name')!r}, not {name!r}")
-        model = model_class(name).load_files(folder, config["hyperparameters"], config["fitted"])
-        return StoredModel(model, config, metadata, folder)
+        key = (name, tuple(sorted(metadata["files"].items())))  # the digests just checked
+        model = LOADED.get(key)
+        if model is None:
+            model = model_class(name).load_files(folder, config["hyperparameters"], config["fitted"])
+            LOADED.put(key, model, sum((folder / file).stat().st_size for file in listed))
+        return StoredModel(copy.deepcopy(model), config, metadata, folder)
 
     def update_metadata(self, name: str, version: str, updates: dict) -> dict:
         """Merge ``updates`` into metadata.json of one version (e.g. validation results)."""
@@ -324,3 +333,38 @@ class ModelStore:
         metadata["updated_at"] = utc_now()
         write_signed(folder / METADATA_FILE, json_bytes(metadata), self.signing_key)
         return metadata
+
+
+class LoadedModels:
+    """The models this process deserialized, by model name and the SHA-256 of every file they
+    were read from, newest last, up to ``budget`` bytes of their files (a model larger than a
+    quarter of it is not kept: its copies would double a large run's memory). One run loads each model many times
+    (its validation, the ensemble, the backtests, the replay, predictions, monitoring), and
+    deserializing is the slow part: a forest's or a boosted model's skops file takes tenths of
+    a second to seconds, a copy of the object milliseconds. The key is the checked digests, so a
+    changed file is never answered from here, and callers get a copy, so none can change what
+    another gets."""
+
+    def __init__(self, budget: int = 256 * 2**20):
+        self.budget = budget
+        self._models: OrderedDict = OrderedDict()  # key -> (model, file bytes)
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            kept = self._models.get(key)
+            if kept is None:
+                return None
+            self._models.move_to_end(key)
+            return kept[0]
+
+    def put(self, key, model, size: int) -> None:
+        if size > self.budget // 4:
+            return
+        with self._lock:
+            self._models[key] = (model, size)
+            while sum(kept[1] for kept in self._models.values()) > self.budget:
+                self._models.popitem(last=False)
+
+
+LOADED = LoadedModels()

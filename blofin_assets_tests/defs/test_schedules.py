@@ -23,7 +23,8 @@ def test_hourly_predictions_refresh_candles_and_record_signals_without_training(
     schedule = defs.resolve_schedule_def("hourly_predictions")
     assert schedule.cron_schedule == "5 * * * *" and schedule.execution_timezone == "UTC"
     job = defs.resolve_job_def("hourly_predictions_job")
-    assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == {"candles", "features", "predictions"}
+    selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+    assert selected == {"candles", "features", "targets", "training_table", "predictions", "prediction_outcomes"}
 
 
 def test_each_daily_tick_registers_the_sources_symbols_and_runs_them_all(tmp_path, monkeypatch):

@@ -90,7 +90,7 @@ def feature_row(table, i: int, **changes) -> dict:
     row = table[table["split"] == "test"].iloc[i % 100]
     features = {c: float(row[c]) for c in table.columns if c not in ("symbol", "timestamp", "split") and not c.startswith("target_")}
     features.update(changes)
-    return {"symbol": row["symbol"], "timestamp": "2030-01-01T00:00:00Z", "features": features}
+    return {"symbol": row["symbol"], "timestamp": row["timestamp"].isoformat(), "features": features}
 
 
 def test_the_newest_candle_of_a_symbol_and_a_posted_row_get_the_same_shape(service):
@@ -111,7 +111,7 @@ def test_bad_input_is_refused_with_a_4xx_and_the_reason(service):
     assert status == 422 and "missing feature(s) ['rsi_14']" in body["detail"]
     status, body = call(f"{service['url']}/signal", {**feature_row(service["table"], 0), "timestamp": "yesterday"})
     assert status == 422
-    status, body = call(f"{service['url']}/signal", {"symbol": "BTC-USDT", "timestamp": "2030-01-01T00:00:00Z", "features": {"rsi_14": "high"}})
+    status, body = call(f"{service['url']}/signal", {"symbol": "BTC-USDT", "timestamp": "2024-01-01T00:00:00Z", "features": {"rsi_14": "high"}})
     assert status == 422
 
 
@@ -136,9 +136,7 @@ def test_200_concurrent_requests_during_a_model_swap_each_answer_from_one_comple
         time.sleep(max(0.0, start + i * 0.02 - time.monotonic()))
         if i >= 150:
             swapped.wait(timeout=300)
-        body = feature_row(table, i)
-        body["timestamp"] = f"2031-01-01T{i // 60:02d}:{i % 60:02d}:00Z"
-        return call(f"{service['url']}/signal", body)
+        return call(f"{service['url']}/signal", feature_row(table, i))
 
     with ThreadPoolExecutor(max_workers=200) as pool:
         answers = [pool.submit(request, i) for i in range(200)]
@@ -159,9 +157,76 @@ def test_200_concurrent_requests_during_a_model_swap_each_answer_from_one_comple
     served = [body["ensemble_version"] for _, body in results]
     assert served[0] == service["first"] and served[-1] == second  # both versions were served
     assert call(f"{service['url']}/health")[1]["ensemble_version"] == second
-    # Every answer was recorded: five models and the ensemble per request, each candle once.
+    # A posted row is the caller's, not a candle of the market: answered, never recorded.
     db = ResultsDB(service["db"])
     recorded = read_predictions(db)
     db.dispose()
-    mine = recorded[recorded["timestamp"].dt.year == 2031]
-    assert len(mine) == 200 * (len(model_names()) + 1) and set(mine["source"]) == {"http service"}
+    posted = {row["timestamp"] for row in (feature_row(table, i) for i in range(100))}
+    assert not set(recorded["timestamp"].map(lambda t: t.isoformat())) & posted
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"symbol": "BTC\u202e-USDT"}, "symbol"),  # a right-to-left mark
+        ({"symbol": "BTC-USDT\nETH-USDT"}, "symbol"),
+        ({"timestamp": "0001-01-01T00:00:00Z"}, "is not a candle's"),
+        ({"timestamp": "9999-12-31T00:00:00Z"}, "is not a candle's"),
+        ({"close": 0.0}, "is not a price"),
+        ({"close": -1e308}, "is not a price"),
+    ],
+)
+def test_a_posted_row_gets_the_checks_a_candle_gets(service, change, reason):
+    row = feature_row(service["table"], 2)
+    if "close" in change:
+        row["features"]["close"] = change["close"]
+    else:
+        row.update(change)
+    status, body = call(f"{service['url']}/signal", row)
+    assert status == 422 and reason in json.dumps(body)
+
+
+def test_a_posted_row_never_displaces_the_pipelines_signal_for_a_candle(service):
+    status, newest = call(f"{service['url']}/signal/ETH-USDT")
+    assert status == 200 and newest["recorded"] is True
+    # the same candle posted with other features: answered, not recorded
+    row = feature_row(service["table"], 3)
+    row.update(symbol="ETH-USDT", timestamp=newest["timestamp"])
+    status, posted = call(f"{service['url']}/signal", row)
+    assert status == 200 and posted["recorded"] is False
+    db = ResultsDB(service["db"])
+    recorded = read_predictions(db)
+    db.dispose()
+    mine = recorded[(recorded["symbol"] == "ETH-USDT") & (recorded["model"] == "ensemble") & (recorded["timestamp"] == newest["timestamp"])]
+    assert len(mine) == 1 and mine["p_up"].iloc[0] == pytest.approx(newest["ensemble"]["p_up"])
+
+
+def read_answer(connection: socket.socket) -> bytes:
+    """What the server sent, up to the end of a JSON body or the connection."""
+    answer = b""
+    while not answer.rstrip().endswith(b"}"):
+        part = connection.recv(4096)
+        if not part:
+            break
+        answer += part
+    return answer
+
+
+def test_a_request_naming_another_host_and_a_body_too_large_are_refused(service):
+    port = service["url"].rsplit(":", 1)[1]
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: rebound.example.com\r\nConnection: close\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 400")
+    # 48 MB announced: refused on its Content-Length, before the body is read
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as s:
+        s.sendall(b"POST /signal HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 48000000\r\n\r\n{")
+        answer = read_answer(s)
+    assert answer.startswith(b"HTTP/1.1 413") and b"request body over 65536 bytes" in answer
+    # sent without a length (chunked): refused once more than the limit has arrived
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as s:
+        s.sendall(b"POST /signal HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 32_768
+        for _ in range(3):
+            s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        answer = read_answer(s)
+    assert answer.startswith(b"HTTP/1.1 413")

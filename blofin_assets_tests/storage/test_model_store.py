@@ -296,3 +296,44 @@ def test_with_release_json_lost_pruning_keeps_the_version_the_model_link_names(t
         save(store, trained[0])
     kept = {p.name for p in (tmp_path / ".versions" / "direction_predictor").iterdir()}
     assert released in kept and len(kept) == KEEP_VERSIONS + 1
+
+
+def test_a_model_read_again_is_a_copy_of_the_checked_bytes_not_deserialized_again(tmp_path, small_table, monkeypatch):
+    from blofin_assets.ml import skops_files
+    from blofin_assets.storage import model_store
+
+    table, targets = small_table
+    monkeypatch.setattr(model_store, "LOADED", model_store.LoadedModels())
+    trained = train_model("risk_scorer", table, targets.horizon)
+    store = ModelStore(tmp_path)
+    stored = save_current(store, trained)
+    reads = []
+    real_load = skops_files.load
+    monkeypatch.setattr(skops_files, "load", lambda *a, **k: reads.append(a[0]) or real_load(*a, **k))
+    first, second = store.load("risk_scorer"), store.load("risk_scorer")
+    assert len(reads) == 2  # the scaler and the forest, once
+    assert first.model is not second.model and first.model.estimator_ is not second.model.estimator_
+    test = table[table["split"] == "test"]
+    # (the forest sums its trees over threads, in whatever order they finish: the last bits move)
+    np.testing.assert_allclose(first.model.predict(test), second.model.predict(test), rtol=1e-12)
+
+    # Changed bytes are refused before any copy is made, whatever was read before.
+    path = tmp_path / ".versions" / "risk_scorer" / stored.version / "scaler.skops"
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(ModelIntegrityError, match="scaler.skops has SHA-256"):
+        store.load("risk_scorer")
+
+
+def test_the_loaded_models_keep_within_their_byte_budget_newest_first():
+    from blofin_assets.storage.model_store import LoadedModels
+
+    kept = LoadedModels(budget=100)
+    kept.put("a", "model a", 25)
+    kept.put("b", "model b", 20)
+    assert kept.get("a") == "model a"  # a is now the newest
+    kept.put("c", "model c", 25)
+    kept.put("d", "model d", 25)
+    kept.put("e", "model e", 20)  # 115 bytes: the oldest, b, goes
+    assert kept.get("b") is None and [kept.get(k) for k in "acde"] == ["model a", "model c", "model d", "model e"]
+    kept.put("f", "too large", 26)  # over a quarter of the budget: never kept
+    assert kept.get("f") is None and kept.get("a") == "model a"
