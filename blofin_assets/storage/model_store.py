@@ -322,7 +322,13 @@ class ModelStore:
         key = (name, tuple(sorted(metadata["files"].items())))  # the digests just checked
         model = LOADED.get(key)
         if model is None:
-            model = model_class(name).load_files(folder, config["hyperparameters"], config["fitted"])
+            try:
+                model = model_class(name).load_files(folder, config["hyperparameters"], config["fitted"])
+            except Exception as exc:  # skops' refusals, a tree that fails its check, XGBoost's own errors
+                raise ModelIntegrityError(
+                    f"{name} version {metadata['version']}: the files in {folder} could not be read as the model "
+                    f"({type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else 'no message'}); refused"
+                ) from exc
             LOADED.put(key, model, sum((folder / file).stat().st_size for file in listed))
         return StoredModel(copy.deepcopy(model), config, metadata, folder)
 

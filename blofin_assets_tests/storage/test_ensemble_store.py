@@ -92,6 +92,36 @@ def test_promotion_needs_a_passed_validation_for_every_member(store, rows):
         store.update_metadata(name, current, {"validation": None})
 
 
+@pytest.mark.parametrize(
+    ("validation", "ensemble_horizon", "refusal"),
+    [
+        ({"horizon": 5}, 10, "was trained at horizon 5, the ensemble is at 10"),
+        ({"horizon": 10}, 5, "was validated at horizon 10, the ensemble is at 5"),
+        ({"horizon": 5, "model_version": "20240101T000000000000Z-000000"}, 5, "carries the validation of version 20240101T000000000000Z-000000"),
+    ],
+    ids=["trained at another horizon", "validated at another horizon", "another version's validation"],
+)
+def test_promotion_refuses_members_made_for_another_ensemble(store, validation, ensemble_horizon, refusal):
+    # What two runs at the same time can cross: an ensemble of horizon 10 over horizon-5 models,
+    # or a member whose validation came from the other run.
+    saved = EnsembleStore(store)
+    release = store.release()
+    passed = {"audit": {"passed": True, "findings": []}}
+    validations = {name: store.read(name, store.current_version(name))[1].get("validation") for name in model_names()}
+    name = model_names()[0]
+    try:
+        for member in model_names():
+            store.update_metadata(member, store.current_version(member), {"validation": {**passed, "horizon": 5, "model_version": store.current_version(member)}})
+        store.update_metadata(name, store.current_version(name), {"validation": {**passed, **validation}})
+        version = saved.save(full_ensemble(store, "weighted_avg"), {"horizon": ensemble_horizon})
+        with pytest.raises(NotPromotableError, match=refusal):
+            saved.promote(version)
+        assert store.release() == release
+    finally:
+        for member, kept in validations.items():
+            store.update_metadata(member, store.current_version(member), {"validation": kept})
+
+
 def test_a_tampered_meta_learner_is_refused(store, rows, tmp_path):
     train, _ = rows
     ensemble = full_ensemble(store, "stacking")

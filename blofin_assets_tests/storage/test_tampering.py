@@ -18,7 +18,7 @@ from blofin_assets.ml.ensemble import EnsemblePredictor
 from blofin_assets.ml.models import model_names
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.files import sha256_file
-from blofin_assets.storage.model_store import ModelStore
+from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore
 from blofin_assets.storage.partition_files import decode_part
 from blofin_assets.storage.value_files import decode_value
 from blofin_assets_tests.conftest import store_all_models
@@ -142,3 +142,45 @@ def test_a_pickle_in_place_of_a_stored_asset_value_is_refused_and_runs_nothing(r
     with pytest.raises(Exception):
         reader(pickle_payload(marker))
     assert not marker.exists()
+
+
+def bad_forest(store, table) -> bytes:
+    """The stored forest with one node's right child pointing far outside its tree."""
+    forest = store.load("risk_scorer").model.estimator_
+    state = forest.estimators_[0].tree_.__getstate__()
+    state["nodes"]["right_child"][0] = 10**6
+    forest.estimators_[0].tree_.__setstate__(state)
+    return skops.io.dumps(forest)
+
+
+def bad_boosting(store, table) -> bytes:
+    """A HistGradientBoosting model whose first split names a feature the model does not have."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    model = store.load("volatility_regressor").model
+    train = table[table["split"] == "train"]
+    booster = HistGradientBoostingRegressor(max_iter=5).fit(model._scale(model._matrix(train)), train[model.target])
+    booster._predictors[0][0].nodes["feature_idx"][0] = 10**6
+    return skops.io.dumps(booster)
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "where"),
+    [("risk_scorer", bad_forest, "tree 0, node 0: a child index outside the tree"), ("volatility_regressor", bad_boosting, "tree 0, node 0: a split on a feature")],
+    ids=["forest", "histogram boosting"],
+)
+def test_tree_arrays_pointing_outside_their_tree_are_refused_before_any_prediction(store, small_table, tmp_path, name, payload, where):
+    # skops trusts a tree's arrays as stored, and the libraries walk them unchecked: such a file
+    # with its digest updated crashed the process on the first prediction over 256 rows.
+    table, _ = small_table
+    root = store.root
+    backup = tmp_path / "backup"
+    shutil.copytree(root, backup, symlinks=True)
+    try:
+        plant_model_file(store, name, "model.skops", payload(store, table))
+        with pytest.raises(ModelIntegrityError, match=rf"{name} version .*could not be read as the model \(ValueError: {where}"):
+            store.load(name)
+    finally:
+        shutil.rmtree(root)
+        shutil.copytree(backup, root, symlinks=True)
+    assert len(store.load(name).model.predict(table.head(300))) == 300  # whole again

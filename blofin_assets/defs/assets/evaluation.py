@@ -128,7 +128,7 @@ def validation_asset(cls: type[CandleModel]) -> dg.AssetsDefinition:
         stored = store.load(trained.name, trained.version)
         table = training_table.frame
         evaluation = evaluate_model(stored.model, stored.config["hyperparameters"], table, training_table.horizon, config.settings())
-        evaluation.report = report = jsonable({**evaluation.report, "model_version": stored.version})
+        evaluation.report = report = jsonable({**evaluation.report, "model_version": stored.version, "horizon": training_table.horizon})
         record_validation(store, stored, report, context.run.run_id, results_db)
         metadata = {**report_metadata(report), **report_charts(stored.model, report, evaluation.predictions)}
         yield dg.Output(evaluation, metadata=metadata)

@@ -30,9 +30,17 @@ class FlatTrees:
         leaf) and ``value`` (the leaf's output), indexed by node; node 0 is the root.
     strict : bool
         Go left when x < threshold (XGBoost) instead of x <= threshold.
+    n_features : int, optional
+        The number of features the trees were fitted on: every split's feature must be below it.
+
+    The trees are checked first (``check_tree``): the libraries walk these same arrays without
+    bounds checks, so a stored file whose node or feature indices point outside them would crash
+    the process that predicts instead of being refused.
     """
 
-    def __init__(self, trees: list[dict], *, strict: bool = False):
+    def __init__(self, trees: list[dict], *, strict: bool = False, n_features: int | None = None):
+        for number, tree in enumerate(trees):
+            check_tree(tree, n_features, number)
         sizes = np.array([len(tree["feature"]) for tree in trees])
         self.roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
         self.strict = strict
@@ -72,21 +80,23 @@ class FlatTrees:
 
     # --- from the libraries' fitted models ----------------------------------------------------
     @classmethod
-    def from_sklearn(cls, trees) -> "FlatTrees":
+    def from_sklearn(cls, trees, n_features: int | None = None) -> "FlatTrees":
         """From sklearn ``Tree`` objects (``estimator.tree_``) of single-output regressors."""
-        return cls(
-            [
-                {"feature": t.feature, "threshold": t.threshold, "left": t.children_left, "right": t.children_right, "value": t.value[:, 0, 0]}
-                for t in trees
-            ]
-        )
+        flat = []
+        for number, t in enumerate(trees):
+            if t.value.ndim != 3 or t.value.shape[0] != t.node_count or t.value.shape[1:] != (1, 1):
+                raise ValueError(f"tree {number}: values of shape {t.value.shape} for {t.node_count} nodes of one output")
+            flat.append({"feature": t.feature, "threshold": t.threshold, "left": t.children_left, "right": t.children_right, "value": t.value[:, 0, 0]})
+        return cls(flat, n_features=n_features)
 
     @classmethod
-    def from_hist_gradient_boosting(cls, predictors) -> "FlatTrees":
+    def from_hist_gradient_boosting(cls, predictors, n_features: int | None = None) -> "FlatTrees":
         """From a fitted HistGradientBoostingRegressor's ``_predictors`` (one per iteration)."""
         flat = []
-        for (predictor,) in predictors:
+        for number, (predictor,) in enumerate(predictors):
             nodes = predictor.nodes
+            if nodes["is_categorical"].any():  # never fitted here; its bitsets are not checked
+                raise ValueError(f"tree {number}: categorical splits, which these models never make")
             leaf = nodes["is_leaf"].astype(bool)
             flat.append(
                 {
@@ -97,7 +107,7 @@ class FlatTrees:
                     "value": nodes["value"],
                 }
             )
-        return cls(flat)
+        return cls(flat, n_features=n_features)
 
     @classmethod
     def from_xgboost(cls, booster) -> tuple["FlatTrees", float]:
@@ -126,6 +136,28 @@ class FlatTrees:
         else:
             base_margin = base_score
         return cls(flat, strict=True), base_margin
+
+
+def check_tree(tree: dict, n_features: int | None, number: int = 0) -> None:
+    """Refuse (ValueError naming tree and node) a tree whose arrays a library could not walk
+    safely: arrays of unequal length, a child index outside the tree or not after its parent
+    (nodes are numbered as they are split, so a child always comes later; this also rules out
+    cycles), a node with one child, or a split on a feature the model does not have."""
+    feature, left, right = (np.asarray(tree[k]) for k in ("feature", "left", "right"))
+    n = len(feature)
+    if n == 0 or not len(left) == len(right) == len(tree["threshold"]) == len(tree["value"]) == n:
+        raise ValueError(f"tree {number}: node arrays of unequal length or empty")
+    nodes = np.arange(n)
+    inner = left >= 0
+    limit = np.iinfo(np.int64).max if n_features is None else n_features
+    problems = {
+        "a child index outside the tree or not after its node": inner & ((left <= nodes) | (left >= n) | (right <= nodes) | (right >= n)),
+        "one child only": inner != (right >= 0),
+        "a split on a feature the model does not have": inner & ((feature < 0) | (feature >= limit)),
+    }
+    for problem, where in problems.items():
+        if where.any():
+            raise ValueError(f"tree {number}, node {int(np.flatnonzero(where)[0])}: {problem}; the file is not a tree this project wrote")
 
 
 def _depth(left, right) -> int:

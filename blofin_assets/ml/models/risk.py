@@ -116,7 +116,7 @@ class RiskScorer(CandleRegressor):
             random_state=self.random_state,
             n_jobs=self.n_jobs,
         ).fit(Xs, y, sample_weight=sample_weight)
-        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_])
+        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_], self.n_features_in_)
 
     def _predict_scaled(self, X, Xs):
         if len(Xs) <= FEW_ROWS:
@@ -134,4 +134,4 @@ class RiskScorer(CandleRegressor):
 
     def _load_estimator(self, path, fitted):
         super()._load_estimator(path, fitted)
-        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_])
+        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_], self.n_features_in_)  # checks every tree

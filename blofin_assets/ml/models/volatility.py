@@ -128,10 +128,10 @@ class VolatilityRegressor(CalibratedRegressor):
     def _flatten(self) -> None:
         booster = self.estimator_
         if isinstance(booster, HistGradientBoostingRegressor):
-            self.flat_ = FlatTrees.from_hist_gradient_boosting(booster._predictors)
+            self.flat_ = FlatTrees.from_hist_gradient_boosting(booster._predictors, self.n_features_in_)
             self.flat_start_, self.flat_scale_ = float(np.ravel(booster._baseline_prediction)[0]), 1.0
         else:  # leaf values before shrinkage, from the mean
-            self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in booster.estimators_[:, 0]])
+            self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in booster.estimators_[:, 0]], self.n_features_in_)
             self.flat_start_, self.flat_scale_ = float(np.ravel(booster.init_.constant_)[0]), booster.learning_rate
 
     def _predict_scaled(self, X, Xs):
@@ -152,4 +152,4 @@ class VolatilityRegressor(CalibratedRegressor):
 
     def _load_estimator(self, path, fitted):
         super()._load_estimator(path, fitted)
-        self._flatten()
+        self._flatten()  # checks every tree
