@@ -16,6 +16,7 @@ from blofin_assets.market.features import compute_features
 from blofin_assets.market.schema import CandleDataError
 from blofin_assets.market.sources import CandleSource
 from blofin_assets.ml.ensemble import EnsemblePredictor
+from blofin_assets.ml.ensemble.predictor import P_UP_MEANING
 from blofin_assets.ml.live import SIGNAL
 
 
@@ -60,6 +61,7 @@ def compute_signals(ensemble: EnsemblePredictor, rows: pd.DataFrame, *, horizon:
                 "abstain": bool(signal.loc[index, "abstain"]),
                 "reason": signal.loc[index, "reason"] or None,
                 "trade": not bool(signal.loc[index, "abstain"]),
+                "p_up_meaning": P_UP_MEANING[ensemble.ensemble_type],
             },
         }
         for index, row in rows.iterrows()

@@ -99,7 +99,8 @@ def test_the_newest_candle_of_a_symbol_and_a_posted_row_get_the_same_shape(servi
     assert newest["ensemble"]["direction"] in ("UP", "DOWN") and newest["ensemble_version"] == service["first"]
     status, posted = call(f"{service['url']}/signal", feature_row(service["table"], 0))
     assert status == 200 and set(posted) == set(newest)
-    assert set(posted["ensemble"]) == {"direction", "confidence", "p_up", "abstain", "reason", "trade"}
+    assert set(posted["ensemble"]) == {"direction", "confidence", "p_up", "abstain", "reason", "trade", "p_up_meaning"}
+    assert posted["ensemble"]["p_up_meaning"] == "the members' P(UP), averaged with the ensemble's weights"
 
 
 def test_bad_input_is_refused_with_a_4xx_and_the_reason(service):

@@ -28,6 +28,13 @@ from blofin_assets.ml.metrics import compare_classification
 from blofin_assets.ml.models import CandleModel
 
 ENSEMBLE_TYPES = ("weighted_avg", "voting", "stacking")
+# What each type's p_up is, said beside it wherever a signal is answered: voting's is a share of
+# votes (1.0 when every member leans UP, however slightly), not a probability.
+P_UP_MEANING = {
+    "weighted_avg": "the members' P(UP), averaged with the ensemble's weights",
+    "voting": "the share of directional members voting UP (a vote count, not a probability)",
+    "stacking": "P(UP) from the stacking meta-learner over the members' outputs",
+}
 
 
 class EnsembleVersionError(RuntimeError):
