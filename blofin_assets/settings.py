@@ -88,6 +88,8 @@ def synthetic_end(configured: str | None = None):
     clock at call time, so each run sees the bars closed by when it runs."""
     import pandas as pd
 
+    from blofin_assets.market.synthetic import utc
+
     value = (configured or os.environ.get("BLOFIN_SYNTHETIC_END") or "now").strip()
     if value.lower() == "now":
         return pd.Timestamp.now(tz="UTC")
@@ -100,7 +102,7 @@ def synthetic_end(configured: str | None = None):
     if pd.isna(stamp):
         source = "candle_source's end" if configured else "BLOFIN_SYNTHETIC_END"
         raise ValueError(f"{source} must be now, fixed or a time such as 2026-01-01T00:00Z, got {value!r}")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return utc(stamp)
 
 
 def daily_cron() -> str:

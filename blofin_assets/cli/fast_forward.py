@@ -68,20 +68,32 @@ def merge(into: dict, update: dict) -> None:
 
 
 def clock_start(value: str) -> pd.Timestamp:
-    stamp = pd.Timestamp.now(tz="UTC") if value == "now" else pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    from blofin_assets.market.synthetic import utc
+
+    try:
+        stamp = pd.Timestamp.now(tz="UTC") if value == "now" else utc(value)
+    except ValueError:
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ValueError(f"--start must be now or a time such as 2026-01-01T18:00Z, got {value!r}")
+    return stamp
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    start = clock_start(args.start)
-    shift_at = None if args.shift_after is None else start + pd.Timedelta(hours=args.shift_after)
     try:
+        start = clock_start(args.start)
+        shift_at = None if args.shift_after is None else start + pd.Timedelta(hours=args.shift_after)
         config = run_config(args.config, shift_at, args.shift_volatility, args.planted_momentum)
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from blofin_assets import settings
     from blofin_assets.defs.simulated_clock import SIMULATED_TIME, SimulatedClockError, SimulatedLoop
+
+    if not settings.dagster_home_set():
+        print("error: DAGSTER_HOME is not set: run it in the project folder (make writes its .env) or export DAGSTER_HOME", file=sys.stderr)
+        return 2
 
     try:
         loop = SimulatedLoop(config)

@@ -98,13 +98,12 @@ class SimulatedLoop:
         return {**self.config, "ops": ops, "loggers": loggers}
 
     def _tags(self, when: pd.Timestamp, *tags: dict) -> dict:
-        merged = {}
-        for more in tags:
-            merged.update(more)
-        return {**merged, SIMULATED_TIME: when.isoformat()}
+        return {key: value for more in tags for key, value in more.items()} | {SIMULATED_TIME: when.isoformat()}
 
     def _train(self, instance, when: pd.Timestamp) -> str:
         every = register_symbols(instance, self.source)
+        # every asset but the replay: it retrains over the whole history (minutes), and no
+        # schedule or sensor of the live loop reads it
         keys = [key for key in self.defs.resolve_asset_graph().get_all_asset_keys() if key.to_user_string() != "signal_replay"]
         result = self._materialize(instance, keys, self._tags(when, every))
         return self._outcome(result, when, "training", f"{len(keys)} assets materialized")

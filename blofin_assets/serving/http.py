@@ -33,6 +33,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from blofin_assets.market.schema import MAX_PRICE, MIN_PRICE, CandleDataError
 from blofin_assets.market.sources import CandleSource
+from blofin_assets.market.synthetic import utc
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError
 from blofin_assets.serving.signals import compute_signals, newest_signals
 from blofin_assets.storage.ensemble_store import EnsembleStore
@@ -141,8 +142,7 @@ def _checked_row(row: FeatureRow) -> pd.Timestamp:
     bad = sorted(k for k, v in row.features.items() if not math.isfinite(v))
     if bad:
         raise HTTPException(status_code=422, detail=f"features must be finite numbers; not finite: {bad}")
-    timestamp = pd.Timestamp(row.timestamp)
-    timestamp = timestamp.tz_localize("UTC") if timestamp.tzinfo is None else timestamp.tz_convert("UTC")
+    timestamp = utc(row.timestamp)
     latest = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
     if not FIRST_CANDLE <= timestamp <= latest:
         raise HTTPException(status_code=422, detail=f"timestamp {timestamp.isoformat()} is not a candle's: it must lie between {FIRST_CANDLE.date()} and now")

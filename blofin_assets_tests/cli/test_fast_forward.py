@@ -73,3 +73,15 @@ def test_a_source_that_cannot_follow_a_simulated_clock_is_refused(isolated_env, 
         [sys.executable, "-m", "blofin_assets.cli", "fast-forward", "--hours", "2"], cwd=isolated_env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 2 and "only the embedded synthetic market follows a simulated clock" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [(["--hours", "0"], "--hours must be 1 to"), (["--hours", "5", "--start", "soon"], "--start must be now or a time"),
+     (["--hours", "5", "--shift-after", "9"], "--shift-after must be 0 to --hours")],
+)
+def test_bad_options_are_refused_before_anything_runs(isolated_env, options, said):
+    done = subprocess.run([sys.executable, "-m", "blofin_assets.cli", "fast-forward", *options], cwd=isolated_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and said in done.stderr
+    with dg.DagsterInstance.get() as instance:
+        assert not instance.get_runs()  # no run was made
