@@ -25,12 +25,13 @@ TESTS = Path(__file__).resolve().parent
 # The embedded market's first bars, not those closed by now: the same data every day, for the
 # session's fixtures too (set before any of them; a test of the clock unsets it).
 os.environ["BLOFIN_SYNTHETIC_END"] = "fixed"
-# The long test modules (paths under the tests folder), with their seconds in a run (`--durations`, summed per module). `make
-# test` gives each of its two workers one contiguous half of the collection, and a worker that
-# runs out steals from the end of the other's queue. So the long modules are split between the
-# halves, balanced by their seconds, each at the front of its half: both workers start on long
-# work, none is left for the end to run alone, and a module whose module-scoped fixture runs a
-# whole graph stays on one worker (stolen in part, its fixture would run twice).
+# The long test modules (paths under the tests folder), with their seconds in a run (`--durations`,
+# summed per module). `make test` gives each of its workers one contiguous part of the
+# collection, and a worker that runs out steals from the end of another's queue. So the long
+# modules are shared out between the parts, balanced by their seconds, each at the front of its
+# part: every worker starts on long work, none is left for the end to run alone, and a module
+# whose module-scoped fixture runs a whole graph stays on one worker (stolen in part, its
+# fixture would run twice).
 LONG_MODULES = {
     "test_readme.py": 180,
     "test_ui.py": 145,

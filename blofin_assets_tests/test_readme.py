@@ -68,7 +68,7 @@ MAKE_RECIPES = {
         "PYTHONWARNINGS='ignore::FutureWarning:click.core,ignore:Parameter `include_sources`' $(BIN)/dagster asset materialize --select '*' -m blofin_assets.definitions --partition-range \"$$RANGE\"",
         "$(BIN)/blofin summary",
     ],
-    "test": ["$(BIN)/python -m pytest -n 2 --dist worksteal"],
+    "test": ["$(BIN)/python -m pytest -n 3 --dist worksteal"],
     "ui": ["$(BIN)/blofin ui --port $(PORT)"],
     "bench": ["$(BIN)/python -m benchmarks"],
     "serve": ["$(BIN)/blofin serve --port $(PORT)"],

@@ -196,8 +196,9 @@ def test_a_planted_object_with_a_matching_hash_is_refused_and_runs_nothing(tmp_p
     metadata = json.loads((folder / "metadata.json").read_text())
     metadata["files"][file] = sha256_file(folder / file)
     (folder / "metadata.json").write_text(json.dumps(metadata))
-    with pytest.raises(UntrustedTypesFoundException, match="Planted"):
+    with pytest.raises(ModelIntegrityError, match="could not be read as the model.*Planted") as refused:
         store.load(name, stored.version)
+    assert isinstance(refused.value.__cause__, UntrustedTypesFoundException)
     assert not marker.exists()
 
 
