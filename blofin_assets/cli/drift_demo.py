@@ -4,8 +4,9 @@
 models learn) until an hour after the clock starts, then reverts and its volatility triples.
 Over two simulated days the timeline shows the signals recorded each hour and their outcomes
 arriving, live accuracy falling below the held-out figure, the daily refresh deciding to
-retrain (the live record and feature drift say why), drift_sensor requesting the runs, each
-deciding champion against challenger, and the next day's refresh.
+retrain (each decision says which measurement triggered it: here the live record),
+drift_sensor requesting the runs, each deciding champion against challenger, and the next
+day's refresh.
 
 Everything lives in .drift_demo/ (its own Dagster home, models and results database), so the
 project's models are untouched. Any fast-forward option after it replaces the demo's. To look
