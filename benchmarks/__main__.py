@@ -6,7 +6,7 @@ benchmarks.<part>` would, their output shown as it comes; their own JSON lines a
 into the last line. Run it on an otherwise idle machine: figures taken beside other heavy
 work are meaningless.
 
-    python -m benchmarks            # everything (about 20 minutes on 2 cores, 11 of them the 5M run)
+    python -m benchmarks            # everything (about 32 minutes on 2 cores, 17 of them the 5M run)
     python -m benchmarks --quick    # the same report on small sizes, the comparison too (a check that it runs)
 """
 
