@@ -4,13 +4,16 @@ A signal is answered first and recorded second: with the results database down t
 `blofin predict` still answer, the rows wait in memory (up to ``capacity``, the oldest dropped
 beyond it, counted) and go in, oldest first, with the next recording that succeeds. ``status``
 says whether recording works, since when it fails and why, and how many rows wait or were
-lost: what /health reports.
+lost: what /health reports. While it fails, the database is tried again at most every
+``retry_seconds``: a database that does not answer (a connect timeout) must not hold every
+answer up.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from datetime import datetime, timezone
 
@@ -24,9 +27,11 @@ log = logging.getLogger(__name__)
 class SignalRecorder:
     """Records ``ml_predictions`` rows at ``url``, keeping them while the database is down."""
 
-    def __init__(self, url: str, capacity: int = 10_000):
+    def __init__(self, url: str, capacity: int = 10_000, retry_seconds: float = 10.0):
         self.url = url
         self.capacity = capacity
+        self.retry_seconds = retry_seconds
+        self._last_try = float("-inf")
         self._waiting: deque = deque()
         self._db: ResultsDB | None = None
         self._lock = threading.Lock()
@@ -41,6 +46,9 @@ class SignalRecorder:
             while len(self._waiting) > self.capacity:
                 self._waiting.popleft()
                 self.dropped += 1
+            if self.failing_since is not None and time.monotonic() - self._last_try < self.retry_seconds:
+                return False
+            self._last_try = time.monotonic()
             try:
                 if self._db is None:
                     self._db = ResultsDB(self.url)

@@ -38,7 +38,7 @@ def rows(n: int, symbol: str = "BTC-USDT") -> list[dict]:
 def test_rows_wait_while_the_database_is_down_and_go_in_once_it_is_back(tmp_path):
     blocker = tmp_path / "db"
     blocker.write_text("a file where the database's folder must go")
-    recorder = SignalRecorder(f"sqlite:///{blocker / 'results.db'}", capacity=5)
+    recorder = SignalRecorder(f"sqlite:///{blocker / 'results.db'}", capacity=5, retry_seconds=0)
     assert recorder.record(rows(3)) is False
     status = recorder.status()
     assert status["recording"] == "failing" and status["waiting"] == 3 and status["dropped"] == 0 and status["error"]
@@ -61,6 +61,20 @@ def models(small_table, tmp_path_factory):
     store = store_all_models(small_table, root / "models")
     save_ensemble(store, table)
     return root, store
+
+
+def test_while_the_database_fails_it_is_tried_again_only_after_the_retry_interval(tmp_path):
+    blocker = tmp_path / "db"
+    blocker.write_text("a file where the database's folder must go")
+    recorder = SignalRecorder(f"sqlite:///{blocker / 'results.db'}", retry_seconds=3600)
+    assert recorder.record(rows(1)) is False
+    blocker.unlink()  # back, but not tried again within the hour: the rows wait
+    assert recorder.record(rows(2)[1:]) is False and recorder.status()["waiting"] == 2
+    recorder.retry_seconds = 0
+    assert recorder.record([]) is True and recorder.status() == {"recording": "ok"}
+    db = ResultsDB(f"sqlite:///{blocker / 'results.db'}")
+    assert len(read_predictions(db)) == 2
+    db.dispose()
 
 
 def test_the_service_answers_with_the_database_down_and_health_says_degraded(models):
