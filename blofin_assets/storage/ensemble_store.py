@@ -25,7 +25,7 @@ from blofin_assets.ml import skops_files
 from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, stacking_features
 from blofin_assets.storage.files import json_bytes, replace_symlink, sha256_file, write_bytes_atomic
-from blofin_assets.storage.model_store import NotPromotableError, ModelIntegrityError, ModelStore, utc_now
+from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore, utc_now
 from blofin_assets.storage.signing import read_verified, write_signed
 
 CONFIG_FILE = "config.json"  # the browsing link
@@ -80,29 +80,13 @@ class EnsembleStore:
 
     def promote(self, version: str, note: dict | None = None) -> dict:
         """Make the candidate ``version`` and the model versions it was built on current in
-        one step (``ModelStore.promote``: only if every one passed validation)."""
+        one step (``ModelStore.promote``: only if every one passed validation, at the ensemble's horizon)."""
         config = self._config(version)
         members = {m["name"]: m["version"] for m in config["members"]}
-        self._check_members(config, members)
-        release = self.models.promote(members, version, note)
+        release = self.models.promote(members, version, note, config.get("horizon"))
         self._point_link(version)
         self._prune(version, config)
         return release
-
-    def _check_members(self, config: dict, members: dict[str, str]) -> None:
-        """Refuse members made for another ensemble: trained or validated at another horizon,
-        or whose validation is of another version (runs at the same time can cross these)."""
-        horizon = config.get("horizon")
-        for name, version in members.items():
-            member_config, metadata, _ = self.models.read(name, version)
-            validation = metadata.get("validation") or {}
-            trained_at, validated_at = member_config.get("horizon"), validation.get("horizon")
-            if horizon is not None and trained_at is not None and int(trained_at) != int(horizon):
-                raise NotPromotableError(f"{name} version {version} was trained at horizon {trained_at}, the ensemble is at {horizon}: not promoted")
-            if horizon is not None and validated_at is not None and int(validated_at) != int(horizon):
-                raise NotPromotableError(f"{name} version {version} was validated at horizon {validated_at}, the ensemble is at {horizon}: not promoted")
-            if validation.get("model_version") not in (None, version):
-                raise NotPromotableError(f"{name} version {version} carries the validation of version {validation['model_version']}: not promoted")
 
     def _point_link(self, version: str) -> None:
         replace_symlink(self.folder / CONFIG_FILE, config_name(version))

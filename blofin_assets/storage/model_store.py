@@ -140,11 +140,13 @@ class ModelStore:
         """Whether ``name`` has a current (promoted) version."""
         return self.current_version(name) is not None
 
-    def promote(self, versions: dict[str, str], ensemble: str | None = None, note: dict | None = None) -> dict:
+    def promote(self, versions: dict[str, str], ensemble: str | None = None, note: dict | None = None, horizon: int | None = None) -> dict:
         """Make ``versions`` (and the ensemble built on them) current in one step, after checking
-        each carries a validation whose leakage audit passed. Returns the new release."""
+        each carries its own validation, whose leakage audit passed, and (given the ensemble's
+        ``horizon``) was trained and validated at that horizon: runs at the same time can cross
+        these. Returns the new release."""
         for name, version in versions.items():
-            _, metadata, _ = self.read(name, version)
+            config, metadata, _ = self.read(name, version)
             validation = metadata.get("validation")
             if not validation:
                 raise NotPromotableError(f"{name} version {version} has not been validated: not promoted")
@@ -152,6 +154,11 @@ class ModelStore:
             if not audit.get("passed"):
                 findings = "; ".join(audit.get("findings") or ["no audit recorded"])
                 raise NotPromotableError(f"{name} version {version} failed the leakage audit ({findings}): not promoted")
+            for done, at in (("trained", config.get("horizon")), ("validated", validation.get("horizon"))):
+                if horizon is not None and at is not None and int(at) != int(horizon):
+                    raise NotPromotableError(f"{name} version {version} was {done} at horizon {at}, the ensemble is at {horizon}: not promoted")
+            if validation.get("model_version") not in (None, version):
+                raise NotPromotableError(f"{name} version {version} carries the validation of version {validation['model_version']}: not promoted")
         return self.set_current(versions, ensemble, note)
 
     def set_current(self, versions: dict[str, str], ensemble: str | None = None, note: dict | None = None) -> dict:
