@@ -14,6 +14,7 @@ import dagster as dg
 from pydantic import model_validator
 
 from blofin_assets import settings
+from blofin_assets.storage.errors import brief
 from blofin_assets.market.sources import CandleSource, make_source
 from blofin_assets.market.synthetic import SyntheticMarket
 from blofin_assets.storage.model_store import ModelStore
@@ -150,7 +151,7 @@ class ResultsDatabase(dg.ConfigurableResource):
                 db.dispose()
         except Exception as error:
             raise dg.Failure(
-                description=f"the results database {settings.masked(url)} cannot be written ({type(error).__name__}: "
-                f"{str(error).splitlines()[0][:300]}); nothing was trained. Start it, or set BLOFIN_DB_URL"
+                description=f"the results database {settings.masked(url)} cannot be written ({brief(error)}); "
+                "nothing was trained. Start it, or set BLOFIN_DB_URL"
             ) from error
 

@@ -18,6 +18,7 @@ from collections import deque
 from datetime import datetime, timezone
 
 from blofin_assets import settings
+from blofin_assets.storage.errors import brief
 from blofin_assets.storage.predictions import record_predictions
 from blofin_assets.storage.results import ResultsDB
 
@@ -57,7 +58,7 @@ class SignalRecorder:
                 if self.failing_since is None:
                     self.failing_since = datetime.now(timezone.utc)
                     log.warning("recording signals in %s fails: %s", settings.masked(self.url), exc)
-                self.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}" if str(exc) else type(exc).__name__
+                self.error = brief(exc)
                 self._close()
                 return False
             self._waiting.clear()

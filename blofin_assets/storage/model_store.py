@@ -40,6 +40,7 @@ from pathlib import Path
 from blofin_assets.ml.models import CandleModel, model_class
 from blofin_assets.ml.training import ModelVersion
 from blofin_assets import settings
+from blofin_assets.storage.errors import brief
 from blofin_assets.storage.files import fsync_dir, json_bytes, replace_symlink, sha256_file
 from blofin_assets.storage.jsonsafe import jsonable
 from blofin_assets.storage.signing import SUFFIX, read_verified, write_signed
@@ -334,7 +335,7 @@ class ModelStore:
             except Exception as exc:  # skops' refusals, a tree that fails its check, XGBoost's own errors
                 raise ModelIntegrityError(
                     f"{name} version {metadata['version']}: the files in {folder} could not be read as the model "
-                    f"({type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else 'no message'}); refused"
+                    f"({brief(exc)}); refused"
                 ) from exc
             LOADED.put(key, model, sum((folder / file).stat().st_size for file in listed))
         return StoredModel(copy.deepcopy(model), config, metadata, folder)
