@@ -126,9 +126,9 @@ def test_the_whole_graph_runs_on_two_celery_workers(isolated_env, monkeypatch):
             assert {*model_names(), "ensemble_config", "drift_decisions"} <= materialized
 
         # Outputs went through the shared folder; the models the workers saved load and predict.
-        assert (shared / "values" / "ensemble_config.zip").is_file()
-        assert {p.name for p in (shared / "by_symbol" / "features").iterdir()} == {"BTC-USDT.parquet", "ETH-USDT.parquet"}
-        features = pd.read_parquet(shared / "by_symbol" / "features" / "ETH-USDT.parquet")  # any Parquet reader can
+        assert (shared / "values" / "ensemble_config" / f"{run.run_id}.zip").is_file()
+        assert {p.name for p in (shared / "by_symbol" / "features").iterdir()} == {"BTC-USDT", "ETH-USDT"}
+        features = pd.read_parquet(shared / "by_symbol" / "features" / "ETH-USDT" / f"{run.run_id}.parquet")  # any Parquet reader can
         row = features.iloc[-1]
         assert load_model("direction_predictor").predict(row)["direction"] in ("UP", "DOWN")
         assert 0 <= load_model("risk_scorer").predict(row) <= 100

@@ -2,18 +2,20 @@
 
 ``ValueIOManager`` keeps each unpartitioned asset's value (model references, validations, the
 comparison, the ensemble config, backtest and monitoring tables) as
-``<base_dir>/values/<asset>.zip`` (storage/value_files.py), in place of the pickles Dagster's
-own filesystem IO manager would write.
+``<base_dir>/values/<asset>/<run id>.zip`` (storage/value_files.py), in place of the pickles
+Dagster's own filesystem IO manager would write.
 
-Per-symbol assets (candles, features, targets): one file per symbol partition.
+Per-symbol assets (candles, funding, features, targets): a step computes a value for all the
+symbols of its run (a frame with a ``symbol`` column, or a TargetSet); ``SymbolPartitionIOManager``
+writes each symbol's part to ``<base_dir>/by_symbol/<asset>/<symbol>/<run id>.parquet`` (a data
+format: reading one runs no code) and hands a reading step the parts it asks for pooled into one
+value again: the symbols of its own run for a per-symbol asset, every registered symbol for the
+training table. Dagster's own filesystem IO manager stores a range of partitions only as one
+object, which a later single-symbol run could not update.
 
-A step computes a value for all the symbols of its run (a frame with a ``symbol`` column, or a
-TargetSet); this IO manager writes each symbol's part to
-``<base_dir>/by_symbol/<asset>/<symbol>.parquet`` (a data format: reading one runs no code; beside,
-not inside, the files Dagster's own IO manager keeps under the same folder) and hands a reading step the parts it asks for pooled into one value again: the symbols of its
-own run for a per-symbol asset, every registered symbol for a model. Dagster's own filesystem
-IO manager stores a range of partitions only as one object, which a later single-symbol run
-could not update.
+Each file carries the id of the run that wrote it, so runs at the same time never read each
+other's outputs: a step reads its own run's, or those of the newest materialization by a run
+that has ended (defs/run_outputs.py).
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from upath import UPath
 
 from blofin_assets import settings
 from blofin_assets.defs.partitions import SYMBOL_PARTITIONS, describe_instance, no_symbols_message
+from blofin_assets.defs.run_outputs import RUN_ID, newest_ended_run, producing_run, runs_to_keep
 from blofin_assets.market.symbols import check_symbol
 from blofin_assets.ml.dataset import TargetSet
 from blofin_assets.storage.files import write_bytes_atomic
 from blofin_assets.storage.partition_files import decode_part, encode_part
 from blofin_assets.storage.value_files import decode_value, encode_value
+
+PART, VALUE = ".parquet", ".zip"
 
 
 def split_by_symbol(value) -> dict[str, object]:
@@ -48,16 +53,15 @@ def pool(parts: list):
 
 
 class SymbolPartitionIOManager(dg.ConfigurableIOManager):
-    """One Parquet file per asset and symbol under ``base_dir`` (default: $BLOFIN_IO_DIR, else
-    $DAGSTER_HOME/storage); a URL such as s3://bucket/prefix works through UPath."""
+    """One Parquet file per asset, symbol and run under ``base_dir`` (default: $BLOFIN_IO_DIR,
+    else $DAGSTER_HOME/storage); a URL such as s3://bucket/prefix works through UPath."""
 
     base_dir: Optional[str] = None
 
-    def _path(self, asset_key: dg.AssetKey, symbol: str) -> UPath:
-        # A partition key becomes a file name: one added by hand in the UI is checked here.
+    def _folder(self, asset_key: dg.AssetKey, symbol: str) -> UPath:
+        # A partition key becomes a folder name: one added by hand in the UI is checked here.
         check_symbol(symbol, f"{asset_key.to_user_string()} partition")
-        root = UPath(self.base_dir or settings.shared_io_dir())
-        return root.joinpath("by_symbol", *asset_key.path, f"{symbol}.parquet")
+        return UPath(self.base_dir or settings.shared_io_dir()).joinpath("by_symbol", *asset_key.path, symbol)
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         symbols = sorted(context.asset_partition_keys)
@@ -70,51 +74,92 @@ class SymbolPartitionIOManager(dg.ConfigurableIOManager):
                 f"but the output has no rows for {missing} and rows for other symbols {extra}"
             )
         for symbol in symbols:
-            _write(self._path(context.asset_key, symbol), encode_part(parts[symbol]))
+            folder = self._folder(context.asset_key, symbol)
+            _write(folder / f"{context.run_id}{PART}", encode_part(parts[symbol]))
+            _prune(folder, PART, context, symbol)
 
     def load_input(self, context: dg.InputContext):
         key = context.asset_key
         symbols = sorted(context.asset_partition_keys)
         if not symbols:
             raise ValueError(f"{key.to_user_string()}: {no_symbols_message(context.instance)}")
+        own = producing_run(context)
         parts = []
         for symbol in symbols:
-            path = self._path(key, symbol)
-            if not path.exists():
+            read = _read_from(self._folder(key, symbol), PART, own, context.instance, key, symbol)
+            if read is None:
                 raise FileNotFoundError(
                     f"{key.to_user_string()} has not been materialized for symbol {symbol} in "
-                    f"{describe_instance(context.instance)} (no {path}): materialize it first, e.g. "
+                    f"{describe_instance(context.instance)} by a run that has ended: materialize it first, e.g. "
                     f"dagster asset materialize --select {key.to_user_string()} --partition {symbol} "
                     "-m blofin_assets.definitions"
                 )
-            parts.append(decode_part(path.read_bytes()))
+            parts.append(decode_part(read))
         return pool(parts)
 
 
 class ValueIOManager(dg.ConfigurableIOManager):
-    """One file per unpartitioned asset under ``base_dir`` (default: $BLOFIN_IO_DIR, else
-    $DAGSTER_HOME/storage), written whole; a URL such as s3://bucket/prefix works through UPath."""
+    """One file per unpartitioned asset and run under ``base_dir`` (default: $BLOFIN_IO_DIR,
+    else $DAGSTER_HOME/storage), written whole; a URL such as s3://bucket/prefix works through
+    UPath."""
 
     base_dir: Optional[str] = None
 
-    def _path(self, asset_key: dg.AssetKey) -> UPath:
-        return UPath(self.base_dir or settings.shared_io_dir()).joinpath("values", *asset_key.path[:-1], f"{asset_key.path[-1]}.zip")
+    def _folder(self, asset_key: dg.AssetKey) -> UPath:
+        return UPath(self.base_dir or settings.shared_io_dir()).joinpath("values", *asset_key.path)
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
-        _write(self._path(context.asset_key), encode_value(obj))
+        folder = self._folder(context.asset_key)
+        _write(folder / f"{context.run_id}{VALUE}", encode_value(obj))
+        _prune(folder, VALUE, context, None)
 
     def load_input(self, context: dg.InputContext):
         key = context.asset_key
-        path = self._path(key)
-        if not path.exists():
+        read = _read_from(self._folder(key), VALUE, producing_run(context), context.instance, key, None)
+        if read is None:
             if not context.instance.get_dynamic_partitions(SYMBOL_PARTITIONS.name):  # the cause, before its effect
                 raise FileNotFoundError(f"{key.to_user_string()}: {no_symbols_message(context.instance)}")
             raise FileNotFoundError(
                 f"{key.to_user_string()} has not been materialized in {describe_instance(context.instance)} "
-                f"(no {path}): materialize it first, e.g. dagster asset materialize --select {key.to_user_string()} "
-                "-m blofin_assets.definitions"
+                f"by a run that has ended: materialize it first, e.g. dagster asset materialize --select "
+                f"{key.to_user_string()} -m blofin_assets.definitions"
             )
-        return decode_value(path.read_bytes())
+        return decode_value(read)
+
+
+def _read_from(folder: UPath, suffix: str, own: Optional[str], instance: dg.DagsterInstance, key: dg.AssetKey, symbol: Optional[str]) -> Optional[bytes]:
+    """The bytes of the run's own output when it materialized it, else those of the newest
+    materialization by a run that has ended; None when there is none."""
+    if own is not None:
+        path = folder / f"{own}{suffix}"
+        if not path.exists():  # a re-executed run's parent output, pruned since: never another run's
+            raise FileNotFoundError(
+                f"{key.to_user_string()}: the output of run {own} is no longer stored ({path}), since later runs "
+                "replaced it: run the whole selection again rather than re-executing that run"
+            )
+        return path.read_bytes()
+    for _ in range(2):  # a file pruned between finding and reading it: find again
+        run_id = newest_ended_run(instance, key, symbol)
+        if run_id is None:
+            return None
+        try:
+            return (folder / f"{run_id}{suffix}").read_bytes()
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def _prune(folder: UPath, suffix: str, context: dg.OutputContext, symbol: Optional[str]) -> None:
+    """Remove the files of other runs but those of runs in progress and the newest
+    materialization's (see defs/run_outputs.py)."""
+    stored = {p.name[: -len(suffix)]: p for p in folder.iterdir() if p.name.endswith(suffix) and RUN_ID.fullmatch(p.name[: -len(suffix)])}
+    stored.pop(context.run_id, None)
+    if not stored:
+        return
+    keep = runs_to_keep(context.step_context.instance, context.asset_key, symbol, stored)
+    for run_id, path in stored.items():
+        if run_id not in keep:
+            path.unlink(missing_ok=True)
 
 
 def _write(path: UPath, data: bytes) -> None:

@@ -55,7 +55,8 @@ def test_a_new_symbol_is_computed_alone_and_the_models_read_every_symbol(tmp_pat
     # One run, every symbol: one materialization per partition of each per-symbol asset.
     for asset in DATA:
         assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1}
-    assert {p.name for p in (tmp_path / "storage" / "by_symbol" / "features").iterdir()} == {"BTC-USDT.parquet", "ETH-USDT.parquet"}
+    stored = tmp_path / "storage" / "by_symbol" / "features"
+    assert {str(p.relative_to(stored)) for p in stored.rglob("*.parquet")} == {f"{s}/{first.run_id}.parquet" for s in ("BTC-USDT", "ETH-USDT")}
 
     three = source("BTC-USDT", "ETH-USDT", "SOL-USDT")
     sync_symbols(instance, ["BTC-USDT", "ETH-USDT", "SOL-USDT"])
@@ -102,6 +103,8 @@ def test_two_symbols_materialize_side_by_side_in_two_processes(isolated_env):
         assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in instance.get_runs())
         for asset in DATA:
             assert materializations(instance, asset) == {"BTC-USDT": 1, "ETH-USDT": 1}
+        run_of = {r.tags["dagster/partition"]: r.run_id for r in instance.get_runs()}
     stored = isolated_env / "dagster_home" / "storage" / "by_symbol"
     for asset in DATA:
-        assert sorted(p.name for p in (stored / asset).iterdir()) == ["BTC-USDT.parquet", "ETH-USDT.parquet"]
+        files = {str(p.relative_to(stored / asset)) for p in (stored / asset).rglob("*.parquet")}
+        assert files == {f"{symbol}/{run_id}.parquet" for symbol, run_id in run_of.items()}

@@ -50,7 +50,7 @@ def test_every_entry_point_checks(tmp_path):
         sync_symbols(instance, ["BTC-USDT", bad])
     manager = SymbolPartitionIOManager(base_dir=str(tmp_path / "storage"))
     with pytest.raises(CandleDataError, match="features partition: symbol '../../planted'"):
-        manager._path(dg.AssetKey("features"), "../../planted")
+        manager._folder(dg.AssetKey("features"), "../../planted")
 
 
 def test_csv_folders_read_upper_case_names_and_refuse_odd_files_by_name(tmp_path):

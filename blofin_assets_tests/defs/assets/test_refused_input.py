@@ -72,8 +72,12 @@ def assert_unchanged(root, before) -> None:
 
 def stored_candles(root) -> dict:
     """Each stored candle partition with its content hash."""
-    folder = root / "storage" / "by_symbol" / "candles"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return stored_files(root / "storage" / "by_symbol" / "candles")
+
+
+def stored_files(folder) -> dict:
+    """Each file under ``folder`` (<symbol>/<run id>.parquet) with its content hash."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def edit(frame_edit=None, text=None, raw=None, symbol="BTC-USDT"):
@@ -196,14 +200,13 @@ def test_bad_candles_are_refused_clearly_and_change_nothing(case, trained, tmp_p
 
 
 def stored_funding(root) -> dict:
-    folder = root / "storage" / "by_symbol" / "funding"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return stored_files(root / "storage" / "by_symbol" / "funding")
 
 
 def test_bad_funding_rates_are_refused_naming_file_row_and_rule_and_nothing_is_stored(trained, tmp_path):
     root, resources, _ = trained
     before = stored_funding(root)
-    assert set(before) == {"BTC-USDT.parquet", "ETH-USDT.parquet"}
+    assert {name.split("/")[0] for name in before} == {"BTC-USDT", "ETH-USDT"}
     folder = tmp_path / "csv"
     write_candle_csv(good_candles(), folder)
     settlements = pd.date_range("2024-01-01", periods=6, freq="8h", tz="UTC").astype("datetime64[ms, UTC]").astype("int64")
@@ -240,13 +243,15 @@ def source_config(**settings):
 
 
 def pickle_in_place_of(asset):
-    """A live pickle where a stored value of ``asset`` is kept, then a run that reads it."""
+    """A live pickle where the stored values of ``asset`` are kept (each run's), then a run
+    that reads it."""
 
     def plant(root, marker):
-        path = root / "storage" / "values" / f"{asset}.zip"
-        original = path.read_bytes()
-        path.write_bytes(pickle.dumps(Planted(marker)))
-        return lambda: path.write_bytes(original)
+        originals = {path: path.read_bytes() for path in (root / "storage" / "values" / asset).glob("*.zip")}
+        assert originals
+        for path in originals:
+            path.write_bytes(pickle.dumps(Planted(marker)))
+        return lambda: [path.write_bytes(data) for path, data in originals.items()]
 
     return plant
 
