@@ -28,7 +28,7 @@ from upath import UPath
 
 from blofin_assets import settings
 from blofin_assets.defs.partitions import SYMBOL_PARTITIONS, describe_instance, no_symbols_message
-from blofin_assets.defs.run_outputs import RUN_ID, newest_ended_run, producing_run, runs_to_keep
+from blofin_assets.defs.run_outputs import RUN_ID, materializing_runs, newest_ended_run, producing_run, runs_to_keep
 from blofin_assets.market.symbols import check_symbol
 from blofin_assets.ml.dataset import TargetSet
 from blofin_assets.storage.files import write_bytes_atomic
@@ -128,16 +128,18 @@ class ValueIOManager(dg.ConfigurableIOManager):
 
 
 def _read_from(folder: UPath, suffix: str, own: Optional[str], instance: dg.DagsterInstance, key: dg.AssetKey, symbol: Optional[str]) -> Optional[bytes]:
-    """The bytes of the run's own output when it materialized it, else those of the newest
+    """The bytes of the run's own output when it materialized it (this symbol's, for a
+    per-symbol asset: a run of some symbols reads the others'), else those of the newest
     materialization by a run that has ended; None when there is none."""
     if own is not None:
         path = folder / f"{own}{suffix}"
-        if not path.exists():  # a re-executed run's parent output, pruned since: never another run's
+        if path.exists():
+            return path.read_bytes()
+        if own in materializing_runs(instance, key, symbol):  # a re-executed run's parent output, pruned since
             raise FileNotFoundError(
                 f"{key.to_user_string()}: the output of run {own} is no longer stored ({path}), since later runs "
                 "replaced it: run the whole selection again rather than re-executing that run"
             )
-        return path.read_bytes()
     for _ in range(2):  # a file pruned between finding and reading it: find again
         run_id = newest_ended_run(instance, key, symbol)
         if run_id is None:

@@ -157,3 +157,15 @@ def test_an_asset_no_ended_run_materialized_is_refused_naming_it(tmp_path):
     assert not reader.success
     (failure,) = [e for e in reader.all_events if e.is_step_failure]
     assert "has not been materialized" in str(failure.event_specific_data.error) and "by a run that has ended" in str(failure.event_specific_data.error)
+
+
+def test_a_run_of_one_symbol_reads_the_other_symbols_from_the_run_that_stored_them(tmp_path):
+    """A new symbol computed alone, with everything downstream: the unpartitioned reader gets
+    the new symbol's part from this run and the others' from the run that stored them."""
+    with dg.instance_for_test() as instance:
+        sync_symbols(instance, ["BTC-USDT"])
+        run_with(instance, tmp_path, 1.0)
+        sync_symbols(instance, ["BTC-USDT", "ETH-USDT"])
+        alone = dg.materialize(ASSETS, partition_key="ETH-USDT", resources=project_resources(tmp_path), instance=instance,
+                               run_config={"ops": {n: {"config": {"value": 2.0}} for n in ("written", "written_by_symbol")}})
+        assert alone.output_for_node("reader_of_both") == {"value": 2.0, "by_symbol": [1.0, 2.0]}
