@@ -21,6 +21,9 @@ BLOFIN_SIGNING_KEY  a secret: model metadata, ensemble   default: unset (no sign
                     configs and the release are signed
                     with it (HMAC-SHA256) and refused
                     unsigned or changed
+BLOFIN_RELEASE_WITNESS  with a signing key: the    default: $DAGSTER_HOME/release_witness
+                    newest release seen of each store,
+                    kept outside it to refuse a rollback
 Read at call time, so a run sees the environment it runs in (the schedule's cron and the
 sensor's interval when the definitions load: Dagster fixes both there).
 """
@@ -137,6 +140,11 @@ def signing_key() -> bytes | None:
     if value is not None and len(value) < 16:
         raise ValueError("BLOFIN_SIGNING_KEY must be at least 16 characters (a random secret)")
     return value.encode() if value else None
+
+
+def release_witness() -> Path:
+    value = os.environ.get("BLOFIN_RELEASE_WITNESS")
+    return Path(value).expanduser().absolute() if value else dagster_home() / "release_witness"
 
 
 def reap_dead_runs(run_storage_module: str) -> bool:

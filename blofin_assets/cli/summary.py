@@ -24,6 +24,12 @@ BACKTEST_COLUMNS = ["symbol", "side", "total_return", "annual_return", "sharpe",
 SIDES = {"net": "strategy, net", "gross": "strategy, gross", "hold_net": "buy and hold, net"}
 
 
+def drift_text(settings: dict) -> str:
+    """How the drift rules took part, when they did (older reports have no such setting)."""
+    retraining = settings.get("retraining", "schedule")
+    return "" if retraining == "schedule" else f" (and by the {retraining.removeprefix('schedule and ')})"
+
+
 def summary_table(rows: list[dict]) -> pd.DataFrame:
     reports = [json.loads(r["metrics_json"]) for r in rows]
     return pd.DataFrame([summary_row(r["validation"]) for r in reports if "validation" in r])
@@ -55,7 +61,7 @@ def replay_lines(replay: dict) -> list[str]:
     traded = [p for p in periods if not p["trading"].endswith("no trade")]
     return [
         f"Replay of the live loop (the figure to trust): {len(periods)} period(s) from {periods[0]['start'][:10]}, retrained every "
-        f"{replay['settings']['retrain_every_days']:g} days on the "
+        f"{replay['settings']['retrain_every_days']:g} days{drift_text(replay['settings'])} on the "
         f"{'expanding' if replay['settings']['window_days'] is None else str(replay['settings']['window_days']) + '-day rolling'} window, "
         f"predicted through the live code path; traded in {len(traded)} of them ({replay['costs_text']}):",
         f"  pooled after costs: total return {fmt(net['total_return'])}, annual {fmt(net['annual_return'])}, Sharpe {fmt(net['sharpe'])}, "

@@ -43,6 +43,7 @@ from blofin_assets import settings
 from blofin_assets.storage.errors import brief
 from blofin_assets.storage.files import fsync_dir, json_bytes, replace_symlink, sha256_file
 from blofin_assets.storage.jsonsafe import jsonable
+from blofin_assets.storage.release_witness import ReleaseWitness, RollbackError
 from blofin_assets.storage.signing import SUFFIX, read_verified, write_signed
 
 KEEP_VERSIONS = 3
@@ -99,11 +100,16 @@ class ModelStore:
         The models folder (``models/`` or $BLOFIN_MODELS_DIR).
     signing_key : bytes, optional
         Signs and checks metadata and the release; default $BLOFIN_SIGNING_KEY (unset: none).
+    witness : path, optional
+        With a signing key, the folder where this machine keeps the newest release it has seen,
+        to refuse an older one put back (storage/release_witness.py); default
+        $BLOFIN_RELEASE_WITNESS.
     """
 
-    def __init__(self, root: str | os.PathLike, signing_key: bytes | None = None):
+    def __init__(self, root: str | os.PathLike, signing_key: bytes | None = None, witness: str | os.PathLike | None = None):
         self.root = Path(root)
         self.signing_key = signing_key if signing_key is not None else settings.signing_key()
+        self.witness = ReleaseWitness(witness or settings.release_witness(), self.root, self.signing_key) if self.signing_key else None
 
     def folder(self, name: str) -> Path:
         """The browsing link to the current version (never read by the pipeline)."""
@@ -132,7 +138,14 @@ class ModelStore:
             raise ModelIntegrityError(f"{path} is a symbolic link, not a file of the store: refused")
         if not path.exists():
             return {"models": {}, "ensemble": None}
-        return json.loads(read_verified(path, self.signing_key))
+        data = read_verified(path, self.signing_key)
+        release = json.loads(data)
+        if self.witness is not None:
+            try:
+                self.witness.witness(data, int(release.get("sequence", 0)))
+            except RollbackError as exc:
+                raise ModelIntegrityError(str(exc)) from None
+        return release
 
     def current_version(self, name: str) -> str | None:
         return self.release()["models"].get(name)
@@ -170,15 +183,21 @@ class ModelStore:
             if not (self.version_folder(name, version) / METADATA_FILE).is_file():
                 raise ModelNotFoundError(f"{name}: no version {version} in {self._versions(name)}")
         previous = self.release()
+        seen = self.witness.seen() if self.witness is not None else 0
         release = {
             **(note or {}),
             "models": {**previous["models"], **versions},
             "ensemble": ensemble if ensemble is not None else previous.get("ensemble"),
             "promoted_at": utc_now(),
+            # one above the last, so a release put back later is seen to be older
+            "sequence": max(int(previous.get("sequence", 0)), seen) + 1,
         }
         self.root.mkdir(parents=True, exist_ok=True)
-        write_signed(self.root / RELEASE_FILE, json_bytes(release), self.signing_key)
+        data = json_bytes(release)
+        write_signed(self.root / RELEASE_FILE, data, self.signing_key)
         fsync_dir(self.root)
+        if self.witness is not None:
+            self.witness.witness(data, release["sequence"])
         for name, version in release["models"].items():
             self._point_to(name, self._versions(name) / version)
             self._prune(name)

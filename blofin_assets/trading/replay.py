@@ -14,6 +14,10 @@ out-of-fold outputs): the ensemble's weights, type and stacking meta-learner
 (``choose_on_out_of_fold``), the calibration of P(UP) and the trading threshold. The first
 period has no such history: equal weights, the weighted average, and no trade.
 
+With a ``DriftRule`` (trading/drift_rule.py) a period also ends where the live loop's drift
+rules flag one of its models at a check, and its models are validated, as the pipeline's are,
+on the newest share of their window; each period records why it was retrained.
+
 A label of candle t reads closes up to t + h, known once candle t + h has closed, at
 t + (h + 1) bars: a period starting at s trains on the rows with t + (h + 1) bars <= s, so no
 period's model saw a candle of the period it predicts (``audit_periods`` checks it).
@@ -45,6 +49,7 @@ from blofin_assets.ml.splits import TRAIN
 from blofin_assets.ml.training import build_model
 from blofin_assets.trading.backtest import EDGE_CANDIDATES, SymbolBars, backtest, choose_min_edge, symbol_bars, targets_of
 from blofin_assets.trading.costs import CostModel
+from blofin_assets.trading.drift_rule import DriftRule, retrain_reasons, split_window, validated_metadata
 from blofin_assets.trading.meta import meta_targets, sides, succeeded, trade_precision, win_probability
 from blofin_assets.trading.report import signal_quality
 from blofin_assets.trading.sizing import Calibration, SizingRule
@@ -71,11 +76,15 @@ class ReplaySettings:
         History before the first period (its training window).
     window : pd.Timedelta, optional
         Rolling training window; None: expanding (every labelled row known at the start).
+    drift : DriftRule, optional
+        Also retrain where the live loop's drift rules flag a model (checked every
+        ``drift.check_every``); None: on the schedule alone.
     """
 
     retrain_every: pd.Timedelta = pd.Timedelta(days=30)
     warmup: pd.Timedelta = pd.Timedelta(days=60)
     window: pd.Timedelta | None = None
+    drift: DriftRule | None = None
 
 
 @dataclass(frozen=True)
@@ -131,23 +140,62 @@ class PeriodFit:
     train_span: tuple[pd.Timestamp, pd.Timestamp]  # first and last training row
     rows: pd.DataFrame  # the period's rows
     outputs: pd.DataFrame  # KEY, target_direction and every member's ensemble columns
+    reason: str = "schedule"  # why the period's models were trained when they were
+    metadata: dict | None = None  # with a drift rule: what monitoring reads of each member
 
 
 def fit_period(
     table: pd.DataFrame, period: Period, params: dict[str, dict], horizon: int, settings: ReplaySettings, gate: ApplicabilityGate, bar: pd.Timedelta
 ) -> PeriodFit:
-    """Train every model on the period's training window (once each) and the gate beside them."""
+    """Train every model on the period's training window (once each) and the gate beside them;
+    with a drift rule, on the window less its held-out share, which validates them."""
     window = training_rows(table, period, horizon, settings, bar)
-    rows = period_rows(table, period)
-    members, versions = {}, {}
+    held_out = None
+    if settings.drift is not None:
+        window, held_out = split_window(window, horizon, settings.drift)
+    members, versions, metadata = {}, {}, {}
     for name, model_params in params.items():
         model = build_model(name, model_params, horizon)
         members[name] = model.fit(window, window[model.target].to_numpy())
         versions[name] = version_of(name, model_params, window)
+        if held_out is not None:
+            metadata[name] = validated_metadata(name, versions[name], members[name], window, held_out)
     fitted_gate = ApplicabilityGate(k=gate.k, quantile=gate.quantile).fit(window)
-    outputs = pd.concat([rows[[*KEY, "target_direction"]], all_member_outputs(members.values(), rows)], axis=1)
     span = (window["timestamp"].min(), window["timestamp"].max())
-    return PeriodFit(period, members, versions, fitted_gate, int(len(window)), span, rows, outputs.reset_index(drop=True))
+    fit = PeriodFit(period, members, versions, fitted_gate, int(len(window)), span, table.iloc[0:0], table.iloc[0:0], metadata=metadata or None)
+    return with_rows(fit, table, period)
+
+
+def with_rows(fit: PeriodFit, table: pd.DataFrame, period: Period) -> PeriodFit:
+    """``fit`` predicting ``period``: its rows and every member's outputs on them."""
+    rows = period_rows(table, period)
+    if rows.empty:  # not known yet where a period of the drift rules ends
+        return dataclasses.replace(fit, period=period, rows=rows, outputs=rows[[*KEY, "target_direction"]])
+    outputs = pd.concat([rows[[*KEY, "target_direction"]], all_member_outputs(fit.members.values(), rows)], axis=1)
+    return dataclasses.replace(fit, period=period, rows=rows, outputs=outputs.reset_index(drop=True))
+
+
+def drift_fitted_periods(table, params, horizon, settings, gate, bar) -> Iterator[PeriodFit]:
+    """Periods that end where the drift rules flag one of their models at a check, or where
+    ``retrain_every`` has passed: one after the other, since where a period ends depends on
+    its models."""
+    rule, last = settings.drift, table["timestamp"].max()
+    start, number, reason = table["timestamp"].min() + settings.warmup, 0, "end of the warm-up"
+    while start <= last:
+        fit = fit_period(table, Period(number, start, start), params, horizon, settings, gate, bar)
+        check, next_reason = start + rule.check_every, None
+        while check <= last:
+            if check - start >= settings.retrain_every:
+                next_reason = schedule_reason(settings)
+                break
+            flagged = retrain_reasons(fit.members, fit.metadata, table, check, horizon, bar, rule)
+            if flagged:
+                next_reason = "drift rules: " + describe_reasons(flagged)
+                break
+            check += rule.check_every
+        end = check if next_reason is not None else last + bar
+        yield dataclasses.replace(with_rows(fit, table, Period(number, start, end)), reason=reason)
+        start, number, reason = end, number + 1, next_reason
 
 
 # The worker processes' copy of what every period's fit reads (set once per process).
@@ -170,12 +218,29 @@ def fitted_periods(table, periods, params, horizon, settings, gate, bar, workers
     each process once."""
     if workers <= 1 or len(periods) < 2 or len(table) < PROCESSES_FROM_ROWS:
         for period in periods:
-            yield fit_period(table, period, params, horizon, settings, gate, bar)
+            yield scheduled(fit_period(table, period, params, horizon, settings, gate, bar), settings)
         return
     one_thread = {name: {**p, **({"n_jobs": 1} if "n_jobs" in inspect.signature(model_class(name).__init__).parameters else {})} for name, p in params.items()}
     context = multiprocessing.get_context("spawn")  # torch's threads do not survive a fork
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_share, initargs=(table, one_thread, horizon, settings, gate, bar)) as pool:
-        yield from pool.map(_fit_shared, periods)
+        for fit in pool.map(_fit_shared, periods):
+            yield scheduled(fit, settings)
+
+
+def describe_reasons(flagged: list[dict]) -> str:
+    """The reasons of a check, each once with the models it flagged."""
+    grouped: dict[tuple, list[str]] = {}
+    for r in flagged:
+        grouped.setdefault((r["reason"], r["metric"], r["baseline"], r["current"]), []).append(r["model"])
+    return "; ".join(f"{reason} of {', '.join(models)} ({metric}: {baseline:.4g} -> {current:.4g})" for (reason, metric, baseline, current), models in grouped.items())
+
+
+def scheduled(fit: PeriodFit, settings: ReplaySettings) -> PeriodFit:
+    return dataclasses.replace(fit, reason="end of the warm-up" if fit.period.number == 0 else schedule_reason(settings))
+
+
+def schedule_reason(settings: ReplaySettings) -> str:
+    return f"schedule: every {settings.retrain_every / pd.Timedelta(days=1):g} days"
 
 
 def period_ensemble(fit: PeriodFit, history: pd.DataFrame, horizon: int) -> tuple[EnsemblePredictor, dict]:
@@ -248,6 +313,7 @@ def replay(
         "retrain_every_days": settings.retrain_every / pd.Timedelta(days=1),
         "warmup_days": settings.warmup / pd.Timedelta(days=1),
         "window_days": None if settings.window is None else settings.window / pd.Timedelta(days=1),
+        "retraining": "schedule" if settings.drift is None else f"schedule and drift rules, checked every {settings.drift.check_every / pd.Timedelta(days=1):g} days",
     }
     if not periods:
         span = (table["timestamp"].max() - table["timestamp"].min()) / pd.Timedelta(days=1)
@@ -259,7 +325,12 @@ def replay(
     outputs: list[pd.DataFrame] = []  # earlier periods' member outputs: the ensemble's choices
     traded: list[pd.DataFrame] = []  # earlier periods' rows with their signal and targets
     records = []
-    for fit in fitted_periods(table, periods, params, horizon, settings, gate, bar, workers):
+    fits = (
+        fitted_periods(table, periods, params, horizon, settings, gate, bar, workers)
+        if settings.drift is None
+        else drift_fitted_periods(table, params, horizon, settings, gate, bar)
+    )
+    for fit in fits:
         period = fit.period
         if fit.rows.empty or fit.n_train == 0:
             continue
@@ -280,8 +351,9 @@ def replay(
         records.append(period_record(fit, ensemble, record, signal, how))
         outputs.append(fit.outputs)
         traded.append(rows)
+        of = f"/{len(periods)}" if settings.drift is None else ""
         progress(
-            f"replay period {period.number + 1}/{len(periods)} ({period.start:%Y-%m-%d}..{period.end:%Y-%m-%d}): "
+            f"replay period {period.number + 1}{of} ({period.start:%Y-%m-%d}..{period.end:%Y-%m-%d}, {fit.reason}): "
             f"{fit.n_train} training rows, {len(fit.rows)} predicted, {record['ensemble_type']}; {how}"
         )
     everything = pd.concat(traded, ignore_index=True)
@@ -357,6 +429,7 @@ def period_record(fit: PeriodFit, ensemble: EnsemblePredictor, record: dict, sig
     realized = np.log(rows["target_price"] / rows["close"]).to_numpy()
     return {
         "period": period.number,
+        "retrained": fit.reason,
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "train_start": fit.train_span[0].isoformat(),

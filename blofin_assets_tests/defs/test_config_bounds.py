@@ -9,6 +9,7 @@ from blofin_assets.defs.assets.ensemble import EnsembleConfig
 from blofin_assets.defs.assets.evaluation import ValidationConfig
 from blofin_assets.defs.assets.features import TargetsConfig
 from blofin_assets.defs.assets.live import OutcomesConfig, PredictionsConfig
+from blofin_assets.defs.assets.replay import ReplayConfig
 from blofin_assets.defs.assets.monitoring import DriftConfig, PerformanceConfig
 from blofin_assets.defs.assets.tuning import TuningConfig
 from blofin_assets.defs.model_config import model_config_class
@@ -33,6 +34,8 @@ CASES = [
     (DriftConfig, "recent_rows", 0, ">= 1"),
     (PredictionsConfig, "max_abstain_share", 1.5, "<= 1"),
     (OutcomesConfig, "max_ece", -1.0, ">= 0"),
+    (ReplayConfig, "retrain_on", "weekly", "must be one of schedule, drift"),
+    (ReplayConfig, "drift_check_days", 0.0, "must be >= 0.25 and <= 366"),
 ]
 
 

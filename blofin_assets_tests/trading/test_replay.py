@@ -9,6 +9,7 @@ from blofin_assets.market.features import compute_features
 from blofin_assets.market.funding import synthetic_funding
 from blofin_assets.ml.dataset import build_targets, model_table
 from blofin_assets.ml.models import model_names
+from blofin_assets.trading.drift_rule import DriftRule
 from blofin_assets.trading.replay import ReplaySettings, audit_periods, plan_periods, replay, training_rows
 from blofin_assets_tests.ml.test_leakage import generated
 
@@ -132,3 +133,35 @@ def test_periods_fitted_in_worker_processes_give_what_one_process_gives(monkeypa
     side_by_side = replayed(0.3, 5, workers=2, candles=3_500)
     pd.testing.assert_frame_equal(side_by_side["signals"], alone["signals"])
     assert side_by_side["equity"] == alone["equity"] and side_by_side["periods"] == alone["periods"]
+
+
+def drift_replayed(rule: DriftRule, candles: int = 3_000) -> tuple[dict, ReplaySettings]:
+    table, funding = market(0.3, 6, candles)
+    settings = ReplaySettings(retrain_every=pd.Timedelta(days=40), warmup=pd.Timedelta(days=30), drift=rule)
+    return replay(table, funding, PARAMS, HORIZON, settings=settings, prior_trials=1, progress=lambda line: None), settings
+
+
+def test_with_drift_rules_that_never_flag_the_periods_are_the_schedules():
+    quiet = DriftRule(check_every=pd.Timedelta(days=10), max_drop=10.0, psi_threshold=1e9)
+    report, settings = drift_replayed(quiet)
+    table, _ = market(0.3, 6, 3_000)
+    planned = plan_periods(table, settings)
+    assert [p["start"] for p in report["periods"]] == [p.start.isoformat() for p in planned]
+    assert [p["retrained"] for p in report["periods"]] == ["end of the warm-up"] + ["schedule: every 40 days"] * (len(planned) - 1)
+    assert report["settings"]["retraining"] == "schedule and drift rules, checked every 10 days" and report["leakage"] == []
+
+
+def test_with_drift_rules_that_always_flag_every_check_retrains_and_says_why():
+    eager = DriftRule(check_every=pd.Timedelta(days=10), psi_threshold=0.0, drifted_share=0.0)
+    report, _ = drift_replayed(eager)
+    periods = report["periods"]
+    assert len(periods) > 3 and report["leakage"] == []
+    for before, after in zip(periods, periods[1:]):
+        assert pd.Timestamp(after["start"]) - pd.Timestamp(before["start"]) == pd.Timedelta(days=10)
+        assert after["retrained"].startswith("drift rules: feature_drift of direction_predictor, risk_scorer"), after["retrained"]
+        # each period trains on what was known at its start, less the held-out share that validates it
+        assert pd.Timestamp(after["train_end"]) + pd.Timedelta(hours=HORIZON + 1) <= pd.Timestamp(after["start"])
+        assert after["n_train"] > before["n_train"]
+    # every candle after the warm-up predicted once, by the period it falls in
+    signals = report["signals"]
+    assert not signals.duplicated(["symbol", "timestamp"]).any() and signals["period"].nunique() == len(periods)

@@ -15,15 +15,22 @@ from blofin_assets.defs.resources import ModelStoreResource, ResultsDatabase
 from blofin_assets.ml.dataset import TrainingTable
 from blofin_assets.storage.ensemble_store import EnsembleStore
 from blofin_assets.storage.results import backtest_row
+from blofin_assets.trading.drift_rule import DriftRule
 from blofin_assets.trading.replay import ReplaySettings, replay
 
 LEAKAGE = "replay_leakage"
 
 
 class ReplayConfig(TradingConfig):
-    bounds = {**TradingConfig.bounds, "retrain_every_days": (1.0, 366.0), "warmup_days": (1.0, 3650.0), "workers": (1, 64)}
+    bounds = {**TradingConfig.bounds, "retrain_every_days": (1.0, 366.0), "warmup_days": (1.0, 3650.0), "workers": (1, 64), "drift_check_days": (0.25, 366.0)}
+    choices = {"retrain_on": ("schedule", "drift")}
     retrain_every_days: float = 30.0
     """Days between retrainings: each period's models are trained at its start."""
+    retrain_on: str = "schedule"
+    """schedule: every retrain_every_days; drift: also where the monitoring's drift rules flag a
+    model at a check (the periods then run one after the other, in this process)."""
+    drift_check_days: float = 1.0
+    """With retrain_on: drift, days between checks (live: the daily monitoring)."""
     warmup_days: float = 60.0
     """History before the first period (its training window)."""
     workers: Optional[int] = None
@@ -36,6 +43,7 @@ def periods_table(periods: list[dict]) -> pd.DataFrame:
         [
             {
                 "period": p["start"][:10],
+                "retrained": p["retrained"],
                 "train rows": p["n_train"],
                 "type": p["ensemble_type"],
                 "skill": p["direction_skill"],
@@ -72,6 +80,7 @@ def signal_replay(
         retrain_every=pd.Timedelta(days=config.retrain_every_days),
         warmup=pd.Timedelta(days=config.warmup_days),
         window=None if training_table.holdout.train_days is None else pd.Timedelta(days=training_table.holdout.train_days),
+        drift=DriftRule(check_every=pd.Timedelta(days=config.drift_check_days)) if config.retrain_on == "drift" else None,
     )
     table = training_table.frame
     db = results_db.get()
@@ -94,12 +103,14 @@ def signal_replay(
     pooled = report["pooled"]
     starts = {symbol: period_marks(report, symbol) for symbol in report["per_symbol"]}
     curves = {s: {"strategy (net)": e["net"], "gross": e["gross"], "buy and hold": e["hold_net"]} for s, e in report["equity"].items()}
-    chart = equity_chart(curves, f"replayed live loop, retrained every {config.retrain_every_days:g} days (dotted lines); {report['costs_text']}", starts, "bars of the replay")
+    when = f"every {config.retrain_every_days:g} days" + (f" and on drift (checked every {config.drift_check_days:g} days)" if settings.drift else "")
+    chart = equity_chart(curves, f"replayed live loop, retrained {when} (dotted lines); {report['costs_text']}", starts, "bars of the replay")
     yield dg.Output(
         {**summary, "equity": report["equity"], "signals": report["signals"]},
         metadata={
             "periods": len(report["periods"]),
             "retrain_every_days": config.retrain_every_days,
+            "retraining": report["settings"]["retraining"],
             "window": "expanding" if settings.window is None else f"rolling {training_table.holdout.train_days:g} days",
             "trades": pooled["net"]["trades"],
             "net_annual_return": finite(pooled["net"]["annual_return"]),
