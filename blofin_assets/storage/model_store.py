@@ -29,10 +29,8 @@ import json
 import os
 import re
 import shutil
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,6 +38,7 @@ from pathlib import Path
 from blofin_assets.ml.models import CandleModel, model_class
 from blofin_assets.ml.training import ModelVersion
 from blofin_assets import settings
+from blofin_assets.storage import loaded_models
 from blofin_assets.storage.errors import brief
 from blofin_assets.storage.files import fsync_dir, json_bytes, replace_symlink, sha256_file
 from blofin_assets.storage.jsonsafe import jsonable
@@ -332,7 +331,7 @@ class ModelStore:
         """The model, its config and metadata, after checking that the folder holds exactly
         the files metadata.json lists, each with its recorded SHA-256. The files are checked
         on every load; a model already read from the same checked bytes in this process is
-        copied rather than deserialized again (see LOADED)."""
+        copied rather than deserialized again (storage/loaded_models.py)."""
         metadata, folder = self._locate(name, version)
         listed = set(metadata.get("files", {}))
         present = {p.name for p in folder.iterdir()} - {METADATA_FILE, METADATA_FILE + SUFFIX}
@@ -347,7 +346,7 @@ class ModelStore:
         if config.get("name") != name:
             raise ModelIntegrityError(f"{folder}: config.json names model {config.get('name')!r}, not {name!r}")
         key = (name, tuple(sorted(metadata["files"].items())))  # the digests just checked
-        model = LOADED.get(key)
+        model = loaded_models.LOADED.get(key)
         if model is None:
             try:
                 model = model_class(name).load_files(folder, config["hyperparameters"], config["fitted"])
@@ -356,7 +355,7 @@ class ModelStore:
                     f"{name} version {metadata['version']}: the files in {folder} could not be read as the model "
                     f"({brief(exc)}); refused"
                 ) from exc
-            LOADED.put(key, model, sum((folder / file).stat().st_size for file in listed))
+            loaded_models.LOADED.put(key, model, sum((folder / file).stat().st_size for file in listed))
         return StoredModel(copy.deepcopy(model), config, metadata, folder)
 
     def update_metadata(self, name: str, version: str, updates: dict) -> dict:
@@ -366,38 +365,3 @@ class ModelStore:
         metadata["updated_at"] = utc_now()
         write_signed(folder / METADATA_FILE, json_bytes(metadata), self.signing_key)
         return metadata
-
-
-class LoadedModels:
-    """The models this process deserialized, by model name and the SHA-256 of every file they
-    were read from, newest last, up to ``budget`` bytes of their files (a model larger than a
-    quarter of it is not kept: its copies would double a large run's memory). One run loads each model many times
-    (its validation, the ensemble, the backtests, the replay, predictions, monitoring), and
-    deserializing is the slow part: a forest's or a boosted model's skops file takes tenths of
-    a second to seconds, a copy of the object milliseconds. The key is the checked digests, so a
-    changed file is never answered from here, and callers get a copy, so none can change what
-    another gets."""
-
-    def __init__(self, budget: int = 256 * 2**20):
-        self.budget = budget
-        self._models: OrderedDict = OrderedDict()  # key -> (model, file bytes)
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            kept = self._models.get(key)
-            if kept is None:
-                return None
-            self._models.move_to_end(key)
-            return kept[0]
-
-    def put(self, key, model, size: int) -> None:
-        if size > self.budget // 4:
-            return
-        with self._lock:
-            self._models[key] = (model, size)
-            while sum(kept[1] for kept in self._models.values()) > self.budget:
-                self._models.popitem(last=False)
-
-
-LOADED = LoadedModels()

@@ -230,3 +230,10 @@ def trade_signal(
     report["calibration"] = {**dataclasses.asdict(calibration), "text": calibration.describe()}
     report["threshold"] = {"chosen_by": threshold, "candidates": tried}
     return report
+
+
+def stitched_bars(rows: pd.DataFrame | None, funding: pd.DataFrame | None) -> list[SymbolBars]:
+    """The periods' rows so far as one series per symbol, with their decided targets."""
+    if rows is None or rows.empty:
+        return []
+    return symbol_bars(rows, rows["p_up"].to_numpy(), rows["abstain"].to_numpy(), funding, rows["target"].to_numpy())

@@ -9,12 +9,18 @@ trades that end at a barrier: P(win) = P(profit barrier first) / (P(upper first)
 first)), the meta model's odds of the profit barrier against the stop. Calibrated on earlier
 rows that met a barrier and what they met, it sizes the bet with the backtest's rule
 (2 Phi(z) - 1), and no bet where it is at most 0.5.
+
+The replay (trading/replay.py) adds each period's meta-labeling columns (``meta_columns``) and
+compares the primary alone with meta-labeled trading (``meta_comparison``).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from blofin_assets.trading.backtest import backtest, stitched_bars
+from blofin_assets.trading.costs import CostModel
 from blofin_assets.trading.sizing import Calibration, SizingRule
 
 
@@ -52,3 +58,53 @@ def trade_precision(acted, success) -> dict:
     recall = hits / success.sum() if success.any() else None
     f1 = 2 * precision * recall / (precision + recall) if precision and recall else None
     return {"bets": int(acted.sum()), "precision": precision, "recall": recall, "f1": f1, "success_rate": float(success.mean()) if len(success) else None}
+
+
+def meta_columns(ensemble, rows: pd.DataFrame, p_up, abstain, before: pd.DataFrame | None, rule: SizingRule, min_history: int) -> dict:
+    """Per row: the primary's side, the meta-labeling member's P(win) for it, whether its profit
+    barrier came first (``success``) and whether a barrier was met at all, and the positions of
+    two alternatives to the primary's own sizing: always acting on its side (full size), and
+    meta-labeled (sized from P(win) calibrated on earlier periods' rows that met a barrier).
+    None yet (the first period): no bet. No meta-labeling member: no columns."""
+    meta = next((m for m in ensemble.members.values() if m.barrier_columns), None)
+    if meta is None:
+        return {}
+    side = sides(p_up)
+    outputs = meta.ensemble_outputs(rows)
+    p_win = win_probability(side, *(outputs[c].to_numpy() for c in meta.barrier_columns))
+    success = succeeded(side, rows["target_first"].to_numpy())
+    met = rows["target_first"].to_numpy() != 0
+    if before is None or int(before["met"].sum()) < min_history:
+        always = meta_target = np.zeros(len(rows))
+    else:
+        known = before[before["met"]]
+        calibration = Calibration.fit(known["p_win"].to_numpy(), known["success"].to_numpy())
+        meta_target = meta_targets(rule, calibration, side, p_win, abstain)
+        always = np.where(np.asarray(abstain, dtype=bool), 0.0, side * rule.max_leverage)
+    return {"side": side, "p_win": p_win, "success": success, "met": met, "always_target": always, "meta_target": meta_target}
+
+
+META_STRATEGIES = {"primary, always acting": "always_target", "primary, sized from P(UP)": "target", "meta-labeled": "meta_target"}
+
+
+def meta_comparison(rows: pd.DataFrame, funding: pd.DataFrame | None, rule: SizingRule, costs: CostModel, n_trials: int) -> dict | None:
+    """The primary signal alone (always acting on its side; sized from its calibrated P(UP))
+    beside meta-labeled, after the first period: precision, recall and F1 of the bets taken,
+    and the net figures of each."""
+    if "meta_target" not in rows.columns:
+        return None
+    later = rows[rows["period"] > rows["period"].min()]
+    if later.empty:
+        return None
+    comparison = {}
+    for name, column in META_STRATEGIES.items():
+        traded = backtest(stitched_bars(later.assign(target=later[column]), funding), rule, costs, n_trials=n_trials)["pooled"]
+        net = traded["net"]
+        comparison[name] = {
+            **trade_precision(later[column].to_numpy() != 0, later["success"].to_numpy()),
+            "net_sharpe": net["sharpe"],
+            "net_total_return": net["total_return"],
+            "trades": net["trades"],
+            "deflated_sharpe_p": traded["deflated_sharpe"]["probability"],
+        }
+    return comparison

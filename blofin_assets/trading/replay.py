@@ -47,10 +47,10 @@ from blofin_assets.ml.metrics import classification_skill
 from blofin_assets.ml.models import model_class
 from blofin_assets.ml.splits import TRAIN
 from blofin_assets.ml.training import build_model
-from blofin_assets.trading.backtest import EDGE_CANDIDATES, SymbolBars, backtest, choose_min_edge, symbol_bars, targets_of
+from blofin_assets.trading.backtest import EDGE_CANDIDATES, SymbolBars, backtest, choose_min_edge, stitched_bars, targets_of
 from blofin_assets.trading.costs import CostModel
 from blofin_assets.trading.drift_rule import DriftRule, retrain_reasons, split_window, validated_metadata
-from blofin_assets.trading.meta import meta_targets, sides, succeeded, trade_precision, win_probability
+from blofin_assets.trading.meta import meta_columns, meta_comparison
 from blofin_assets.trading.report import signal_quality
 from blofin_assets.trading.sizing import Calibration, SizingRule
 
@@ -346,7 +346,7 @@ def replay(
             target=targets_of(chosen, calibration, p_up, abstain),
             period=period.number,
             ensemble_version=ensemble.version_,
-            **meta_columns(ensemble, fit.rows, p_up, abstain, before, rule),
+            **meta_columns(ensemble, fit.rows, p_up, abstain, before, rule, MIN_HISTORY_ROWS),
         )
         records.append(period_record(fit, ensemble, record, signal, how))
         outputs.append(fit.outputs)
@@ -364,63 +364,6 @@ def replay(
     report["settings"] = described
     report["leakage"] = audit_periods(records, horizon, bar)
     return report
-
-
-def meta_columns(ensemble: EnsemblePredictor, rows: pd.DataFrame, p_up, abstain, before: pd.DataFrame | None, rule: SizingRule) -> dict:
-    """Per row: the primary's side, the meta-labeling member's P(win) for it, whether its profit
-    barrier came first (``success``) and whether a barrier was met at all, and the positions of
-    two alternatives to the primary's own sizing: always acting on its side (full size), and
-    meta-labeled (sized from P(win) calibrated on earlier periods' rows that met a barrier).
-    None yet (the first period): no bet. No meta-labeling member: no columns."""
-    meta = next((m for m in ensemble.members.values() if m.barrier_columns), None)
-    if meta is None:
-        return {}
-    side = sides(p_up)
-    outputs = meta.ensemble_outputs(rows)
-    p_win = win_probability(side, *(outputs[c].to_numpy() for c in meta.barrier_columns))
-    success = succeeded(side, rows["target_first"].to_numpy())
-    met = rows["target_first"].to_numpy() != 0
-    if before is None or int(before["met"].sum()) < MIN_HISTORY_ROWS:
-        always = meta_target = np.zeros(len(rows))
-    else:
-        known = before[before["met"]]
-        calibration = Calibration.fit(known["p_win"].to_numpy(), known["success"].to_numpy())
-        meta_target = meta_targets(rule, calibration, side, p_win, abstain)
-        always = np.where(np.asarray(abstain, dtype=bool), 0.0, side * rule.max_leverage)
-    return {"side": side, "p_win": p_win, "success": success, "met": met, "always_target": always, "meta_target": meta_target}
-
-
-META_STRATEGIES = {"primary, always acting": "always_target", "primary, sized from P(UP)": "target", "meta-labeled": "meta_target"}
-
-
-def meta_comparison(rows: pd.DataFrame, funding: pd.DataFrame | None, rule: SizingRule, costs: CostModel, n_trials: int) -> dict | None:
-    """The primary signal alone (always acting on its side; sized from its calibrated P(UP))
-    beside meta-labeled, after the first period: precision, recall and F1 of the bets taken,
-    and the net figures of each."""
-    if "meta_target" not in rows.columns:
-        return None
-    later = rows[rows["period"] > rows["period"].min()]
-    if later.empty:
-        return None
-    comparison = {}
-    for name, column in META_STRATEGIES.items():
-        traded = backtest(stitched_bars(later.assign(target=later[column]), funding), rule, costs, n_trials=n_trials)["pooled"]
-        net = traded["net"]
-        comparison[name] = {
-            **trade_precision(later[column].to_numpy() != 0, later["success"].to_numpy()),
-            "net_sharpe": net["sharpe"],
-            "net_total_return": net["total_return"],
-            "trades": net["trades"],
-            "deflated_sharpe_p": traded["deflated_sharpe"]["probability"],
-        }
-    return comparison
-
-
-def stitched_bars(rows: pd.DataFrame | None, funding: pd.DataFrame | None) -> list[SymbolBars]:
-    """The periods' rows so far as one series per symbol, with their decided targets."""
-    if rows is None or rows.empty:
-        return []
-    return symbol_bars(rows, rows["p_up"].to_numpy(), rows["abstain"].to_numpy(), funding, rows["target"].to_numpy())
 
 
 def period_record(fit: PeriodFit, ensemble: EnsemblePredictor, record: dict, signal: pd.DataFrame, how: str) -> dict:

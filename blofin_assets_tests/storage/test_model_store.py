@@ -337,10 +337,10 @@ def test_with_release_json_lost_pruning_keeps_the_version_the_model_link_names(t
 
 def test_a_model_read_again_is_a_copy_of_the_checked_bytes_not_deserialized_again(tmp_path, small_table, monkeypatch):
     from blofin_assets.ml import skops_files
-    from blofin_assets.storage import model_store
+    from blofin_assets.storage import loaded_models
 
     table, targets = small_table
-    monkeypatch.setattr(model_store, "LOADED", model_store.LoadedModels())
+    monkeypatch.setattr(loaded_models, "LOADED", loaded_models.LoadedModels())
     trained = train_model("risk_scorer", table, targets.horizon)
     store = ModelStore(tmp_path)
     stored = save_current(store, trained)
@@ -362,7 +362,7 @@ def test_a_model_read_again_is_a_copy_of_the_checked_bytes_not_deserialized_agai
 
 
 def test_the_loaded_models_keep_within_their_byte_budget_newest_first():
-    from blofin_assets.storage.model_store import LoadedModels
+    from blofin_assets.storage.loaded_models import LoadedModels
 
     kept = LoadedModels(budget=100)
     kept.put("a", "model a", 25)

@@ -104,9 +104,8 @@ def test_on_a_random_walk_the_replays_deflated_sharpe_is_not_significant(seed):
 def test_the_replays_trades_equal_the_backtests_on_the_same_signal():
     """The held-out backtest's path and the replay's (targets decided period by period,
     stitched) trade the same signal alike: the same trades, costs and equity, to the bit."""
-    from blofin_assets.trading.backtest import backtest, symbol_bars, targets_of
+    from blofin_assets.trading.backtest import backtest, stitched_bars, symbol_bars, targets_of
     from blofin_assets.trading.costs import CostModel
-    from blofin_assets.trading.replay import stitched_bars
     from blofin_assets.trading.sizing import Calibration, SizingRule
 
     table, funding = market(0.3, 4, candles=3_000)
