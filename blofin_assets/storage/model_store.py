@@ -31,6 +31,7 @@ import re
 import shutil
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -181,22 +182,23 @@ class ModelStore:
         for name, version in versions.items():
             if not (self.version_folder(name, version) / METADATA_FILE).is_file():
                 raise ModelNotFoundError(f"{name}: no version {version} in {self._versions(name)}")
-        previous = self.release()
-        seen = self.witness.seen() if self.witness is not None else 0
-        release = {
-            **(note or {}),
-            "models": {**previous["models"], **versions},
-            "ensemble": ensemble if ensemble is not None else previous.get("ensemble"),
-            "promoted_at": utc_now(),
-            # one above the last, so a release put back later is seen to be older
-            "sequence": max(int(previous.get("sequence", 0)), seen) + 1,
-        }
-        self.root.mkdir(parents=True, exist_ok=True)
-        data = json_bytes(release)
-        write_signed(self.root / RELEASE_FILE, data, self.signing_key)
-        fsync_dir(self.root)
-        if self.witness is not None:
-            self.witness.witness(data, release["sequence"])
+        with self.witness.locked() if self.witness is not None else nullcontext():
+            previous = self.release()
+            seen = self.witness.seen() if self.witness is not None else 0
+            release = {
+                **(note or {}),
+                "models": {**previous["models"], **versions},
+                "ensemble": ensemble if ensemble is not None else previous.get("ensemble"),
+                "promoted_at": utc_now(),
+                # one above the last, so a release put back later is seen to be older
+                "sequence": max(int(previous.get("sequence", 0)), seen) + 1,
+            }
+            self.root.mkdir(parents=True, exist_ok=True)
+            data = json_bytes(release)
+            write_signed(self.root / RELEASE_FILE, data, self.signing_key)
+            fsync_dir(self.root)
+            if self.witness is not None:
+                self.witness.witness(data, release["sequence"])
         for name, version in release["models"].items():
             self._point_to(name, self._versions(name) / version)
             self._prune(name)

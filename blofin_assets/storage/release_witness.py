@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,13 +34,30 @@ class ReleaseWitness:
         self.store = str(Path(store).resolve())
         self.path = Path(folder) / f"{hashlib.sha256(self.store.encode()).hexdigest()[:16]}.json"
         self.key = key
+        self._held = threading.RLock()
+        self._depth = 0
 
     @contextmanager
-    def _locked(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # processes reading and promoting at once
-            yield
+    def locked(self):
+        """This machine's lock on the store's releases: a promotion holds it from reading the
+        last release to recording its own, so two promotions at once never take one sequence
+        number. Re-entrant within a process."""
+        with self._held:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path.with_suffix(".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
 
     def _last(self) -> dict:
         if not self.path.exists():
@@ -56,7 +74,7 @@ class ReleaseWitness:
         digest = hashlib.sha256(release).hexdigest()
         if self._check(self._last(), sequence, digest):
             return  # the newest seen already: no lock, no write (every read but the first)
-        with self._locked():
+        with self.locked():
             if not self._check(self._last(), sequence, digest):
                 write_signed(self.path, json_bytes({"store": self.store, "sequence": sequence, "sha256": digest}), self.key)
 

@@ -310,6 +310,33 @@ def test_with_a_signing_key_an_older_signed_release_put_back_is_refused(tmp_path
     assert store.release()["sequence"] == 2 and store.load("direction_predictor").version == third
 
 
+def test_with_a_signing_key_promotions_at_the_same_time_each_take_their_own_sequence(tmp_path, trained):
+    """Two promoters (separate store objects, as two processes) never write one sequence
+    number twice, which a reader would then take for a rollback."""
+    import threading
+
+    key, root = b"k" * 32, tmp_path / "store"
+    first = ModelStore(root, signing_key=key, witness=tmp_path / "witness")
+    version = save_current(first, trained[0]).version
+    errors = []
+
+    def promote_five():
+        store = ModelStore(root, signing_key=key, witness=tmp_path / "witness")
+        try:
+            for _ in range(5):
+                store.set_current({"direction_predictor": version})
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever a promoter met
+            errors.append(exc)
+
+    promoters = [threading.Thread(target=promote_five) for _ in range(2)]
+    for promoter in promoters:
+        promoter.start()
+    for promoter in promoters:
+        promoter.join(60)
+    assert errors == [] and first.release()["sequence"] == 11
+    assert first.load("direction_predictor").version == version
+
+
 @pytest.mark.parametrize("document", ["metadata.json", "release.json"])
 def test_a_store_document_that_is_a_symlink_out_of_the_store_is_refused(tmp_path, trained, document):
     root = tmp_path / "store"
