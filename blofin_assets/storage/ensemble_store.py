@@ -24,6 +24,7 @@ import numpy as np
 from blofin_assets.ml import skops_files
 from blofin_assets.ml.applicability import ApplicabilityGate
 from blofin_assets.ml.ensemble import EnsemblePredictor, EnsembleVersionError, stacking_features
+from blofin_assets.ml.ensemble.stacking import META_LEARNER_TYPES
 from blofin_assets.storage.files import json_bytes, replace_symlink, sha256_file, write_bytes_atomic
 from blofin_assets.storage.model_store import ModelIntegrityError, ModelStore, utc_now
 from blofin_assets.storage.signing import read_verified, write_signed
@@ -179,7 +180,7 @@ class EnsembleStore:
                 ensemble.gate_ = ApplicabilityGate.from_arrays(arrays)
         meta = config.get("meta_learner")
         if meta:
-            ensemble.meta_learner_ = skops_files.load(self._checked(meta, "meta-learner"), trusted=[])
+            ensemble.meta_learner_ = skops_files.load(self._checked(meta, "meta-learner"), trusted=list(META_LEARNER_TYPES))
             ensemble.stacking_features_ = config.get("stacking_features") or stacking_features(ensemble.members.values())
         elif ensemble.ensemble_type == "stacking":
             raise RuntimeError(f"{self.folder / config_name(version)} has no meta-learner, so it cannot be loaded as stacking")

@@ -25,6 +25,7 @@ class TrendFollower(CandleClassifier):
     family = "logistic regression"
     library = "scikitlearn"
     summary = "Logistic regression: UP/DOWN from the recent trend."
+    trusted_types = ("sklearn.linear_model._logistic.LogisticRegression",)
     class_labels = ("DOWN", "UP")
     ensemble_columns = ("trend_p_up",)
     signal_column = "trend_p_up"

@@ -15,6 +15,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+# What a saved meta-learner may hold: loading refuses any other estimator type.
+META_LEARNER_TYPES = (
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.linear_model._logistic.LogisticRegression",
+)
+
 
 def fit_meta_learner(outputs: pd.DataFrame, y_direction, columns: list[str], *, C: float = 1.0) -> Pipeline:
     """A scaled logistic regression of the direction on ``columns`` of the members' outputs."""

@@ -22,6 +22,7 @@ ESTIMATOR_CHOICES = ("auto", "exact", "scalable")
 
 
 SCALER_FILE = "scaler.skops"
+SCALER_TYPES = ("sklearn.preprocessing._data.StandardScaler",)
 # Rows scaled at a time when many are (see CandleModel._scale).
 SCALE_BLOCK = 65_536
 
@@ -52,9 +53,10 @@ class CandleModel(BaseEstimator):
         File name of the fitted estimator in the model folder (``model.skops`` unless the
         library has its own format).
     trusted_types : tuple of str
-        The types beyond skops' own safe list that the estimator's skops file may hold (its
-        library's tree structures, this package's wrappers); a file holding any other type is
-        refused, so no model file runs code when it is loaded.
+        Every type beyond skops' safe primitives (numbers, containers, arrays) that the
+        estimator's skops file may hold: its estimator classes, their tree structures, this
+        package's wrappers. A file holding any other type is refused (ml/skops_files.py), so no
+        model file runs code or builds an object the model never uses when it is loaded.
     parameter_bounds : dict of str to dict
         Bounds of ``__init__`` parameters as pydantic ``Field`` keywords (``ge``, ``gt``, ``le``,
         ``lt``, ``min_length``): run config outside them is refused naming the setting.
@@ -300,7 +302,7 @@ class CandleModel(BaseEstimator):
     @classmethod
     def load_files(cls, folder: Path, params: dict, fitted: dict) -> "CandleModel":
         model = cls(**params)
-        model.scaler_ = skops_files.load(folder / SCALER_FILE, trusted=[])  # a StandardScaler: nothing beyond skops' safe types
+        model.scaler_ = skops_files.load(folder / SCALER_FILE, trusted=list(SCALER_TYPES))
         model.feature_names_in_ = np.array(model._features(), dtype=object)
         model.n_features_in_ = len(model.feature_names_in_)
         model.estimator_used_ = fitted["estimator_used"]

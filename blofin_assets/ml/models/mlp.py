@@ -12,6 +12,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.adam import adam
 
 from blofin_assets.ml.fit_label import labelled
 
@@ -101,6 +102,33 @@ def pick_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
+class EagerAdam:
+    """torch's Adam, stepped through its functional form (``torch.optim.adam.adam``, the
+    arithmetic ``torch.optim.Adam`` runs on the CPU: one tensor at a time, default betas and
+    eps, no weight decay). ``torch.optim.Optimizer``'s methods import torch.compile's machinery
+    (``torch._dynamo``: 3.4 s) on their first call in a process, to stay out of compiled
+    graphs; nothing here is compiled, and every process that trains this network (a run, a
+    replay worker) would pay it."""
+
+    def __init__(self, params, lr: float):
+        self.params = list(params)
+        self.lr = lr
+        self.exp_avgs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.exp_avg_sqs = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.steps = [torch.tensor(0.0) for _ in self.params]
+
+    def zero_grad(self) -> None:
+        for param in self.params:
+            param.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        adam(
+            self.params, [p.grad for p in self.params], self.exp_avgs, self.exp_avg_sqs, [], self.steps,
+            foreach=False, amsgrad=False, beta1=0.9, beta2=0.999, lr=self.lr, weight_decay=0.0, eps=1e-8, maximize=False,
+        )
+
+
 def train(
     net: MLP,
     learning: tuple[np.ndarray, np.ndarray],
@@ -118,7 +146,7 @@ def train(
     ``epochs``. With ``stopping`` rows, stop once ``patience`` epochs bring no lower error
     there and keep the best epoch's weights. Returns (error on the stopping rows after each
     epoch, the epoch whose weights were kept)."""
-    optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
+    optimizer = EagerAdam(net.parameters(), lr=learning_rate)
     inputs, targets = (torch.from_numpy(a).to(device) for a in learning)
     if stopping is not None:
         stop_inputs, stop_targets = (torch.from_numpy(a).to(device) for a in stopping)

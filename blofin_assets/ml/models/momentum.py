@@ -64,7 +64,11 @@ class MomentumClassifier(CandleClassifier):
     family = "SVM classifier (RBF kernel)"
     library = "scikitlearn"
     summary = "RBF SVM with calibrated probabilities: decelerating/neutral/accelerating."
-    trusted_types = ("blofin_assets.ml.models.calibration.ScoreCalibrated", "blofin_assets.ml.models.kernel.NystroemLinearSVM")
+    trusted_types = (
+        "sklearn.svm._classes.SVC",
+        "blofin_assets.ml.models.calibration.ScoreCalibrated",
+        "blofin_assets.ml.models.kernel.NystroemLinearSVM",
+    )
     class_labels = MOMENTUM_STATES
     ensemble_columns = tuple(f"p_{state}" for state in MOMENTUM_STATES)
     # p_neutral is left out of stacking: it is one minus the other two.

@@ -51,7 +51,11 @@ class RiskScorer(CandleRegressor):
     family = "RandomForest regressor"
     library = "scikitlearn"
     summary = "RandomForest regressor: risk 0-100 of the next horizon candles."
-    trusted_types = ("sklearn.tree._tree.Tree",)
+    trusted_types = (
+        "sklearn.ensemble._forest.RandomForestRegressor",
+        "sklearn.tree._classes.DecisionTreeRegressor",
+        "sklearn.tree._tree.Tree",
+    )
     chart_unit = "risk (0-100)"
     ensemble_columns = ("risk",)
     stacking_columns = ("risk",)

@@ -77,9 +77,14 @@ class VolatilityRegressor(CalibratedRegressor):
     library = "scikitlearn"
     summary = "GradientBoosting regressor: realized volatility of the next horizon candles."
     trusted_types = (
+        "sklearn.ensemble._gb.GradientBoostingRegressor",
+        "sklearn.dummy.DummyRegressor",
+        "sklearn.tree._classes.DecisionTreeRegressor",
         "sklearn.tree._tree.Tree",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
         "blofin_assets.ml.models.volatility.EvenBinsHistGradientBoostingRegressor",
+        # the histogram model as saved before it placed its bins unweighted
+        "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
     )
     chart_unit = "volatility"
     ensemble_columns = ("predicted_vol",)

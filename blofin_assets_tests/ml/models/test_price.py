@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from blofin_assets.ml.models import price
-from blofin_assets.ml.models.mlp import SeededDropout
+from blofin_assets.ml.models.mlp import EagerAdam, SeededDropout
 from blofin_assets.ml.models.price import PricePredictor
 
 from blofin_assets_tests.ml.models.fitting import fit
@@ -132,3 +132,35 @@ def test_a_fit_gives_the_same_network_whatever_torchs_thread_count(small_table):
         assert torch.get_num_threads() == threads
     torch.set_num_threads(before)
     np.testing.assert_array_equal(weights[0], weights[1])
+
+
+def test_its_adam_steps_exactly_as_torchs_and_training_leaves_torch_compile_unimported(tmp_path):
+    def trained(optimizer_class) -> list[torch.Tensor]:
+        generator = torch.Generator().manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+        with torch.no_grad():
+            for param in net.parameters():
+                param.copy_(torch.randn(param.shape, generator=generator))
+        optimizer = optimizer_class(net.parameters(), lr=1e-2)
+        x, y = torch.randn(64, 5, generator=generator), torch.randn(64, 1, generator=generator)
+        for _ in range(50):
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(net(x), y).backward()
+            optimizer.step()
+        return [param.detach() for param in net.parameters()]
+
+    assert all(torch.equal(a, b) for a, b in zip(trained(EagerAdam), trained(torch.optim.Adam)))
+    # a fresh process trains the price model without importing torch.compile's machinery
+    code = (
+        "import sys\nfrom blofin_assets.market.synthetic import SyntheticMarket\n"
+        "from blofin_assets.market.features import compute_features\n"
+        "from blofin_assets.ml.dataset import build_targets, model_table\n"
+        "from blofin_assets.ml.training import train_model\n"
+        "candles = SyntheticMarket(symbols=('BTC-USDT',), candles_per_symbol=300, seed=1).generate()\n"
+        "features = compute_features(candles)\n"
+        "train_model('price_predictor', model_table(features, build_targets(candles, features, horizon=5)), 5, {'epochs': 2})\n"
+        "print('torch' in sys.modules, 'torch._dynamo' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "False"]
