@@ -8,7 +8,7 @@ in run config, e.g.::
 """
 
 import math
-from typing import ClassVar, Optional
+from typing import TYPE_CHECKING, ClassVar, Optional
 
 import dagster as dg
 from pydantic import model_validator
@@ -17,8 +17,10 @@ from blofin_assets import settings
 from blofin_assets.storage.errors import brief
 from blofin_assets.market.sources import CandleSource, make_source
 from blofin_assets.market.synthetic import SyntheticMarket
-from blofin_assets.storage.model_store import ModelStore
 from blofin_assets.storage.results import ResultsDB
+
+if TYPE_CHECKING:  # imported where a store is made: it brings scikit-learn (2 s), which `blofin symbols` does without
+    from blofin_assets.storage.model_store import ModelStore
 
 
 class CandleSourceResource(dg.ConfigurableResource):
@@ -116,7 +118,9 @@ class ModelStoreResource(dg.ConfigurableResource):
 
     models_dir: Optional[str] = None
 
-    def get(self) -> ModelStore:
+    def get(self) -> "ModelStore":
+        from blofin_assets.storage.model_store import ModelStore
+
         return ModelStore(self.models_dir or settings.models_dir())
 
 

@@ -36,6 +36,19 @@ def test_the_default_source_registers_its_symbols_and_prints_their_range(isolate
     assert registered() == ["BTC-USDT", "ETH-USDT", "SOL-USDT"]
 
 
+def test_registering_symbols_loads_no_model_library(isolated_env):
+    """`make run` calls it before every run: it reads settings and the source, never a model,
+    so scikit-learn, torch and xgboost (2-3 s to import) stay out of it."""
+    code = (
+        "import sys; from blofin_assets.cli import main\n"
+        "assert main(['symbols']) in (0, None)\n"
+        "print(sorted(m for m in ('sklearn', 'torch', 'xgboost') if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=Path(os.environ["DAGSTER_HOME"]).parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "BTC-USDT...SOL-USDT\n" and done.stderr.splitlines()[-1] == "[]"
+
+
 def test_the_run_configs_symbols_replace_those_no_longer_offered(isolated_env):
     assert symbols().returncode == 0
     config = isolated_env / "run.yaml"
