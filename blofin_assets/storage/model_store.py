@@ -138,14 +138,20 @@ class ModelStore:
             raise ModelIntegrityError(f"{path} is a symbolic link, not a file of the store: refused")
         if not path.exists():
             return {"models": {}, "ensemble": None}
-        data = read_verified(path, self.signing_key)
-        release = json.loads(data)
-        if self.witness is not None:
+        while True:
+            data = read_verified(path, self.signing_key)
+            release = json.loads(data)
+            if self.witness is None:
+                return release
             try:
                 self.witness.witness(data, int(release.get("sequence", 0)))
+                return release
             except RollbackError as exc:
-                raise ModelIntegrityError(str(exc)) from None
-        return release
+                # A promotion that wrote its release and its record after this read is no
+                # rollback: the store's file has moved on since, so read it again. A release
+                # put back stays as it is, and is refused.
+                if path.read_bytes() == data:
+                    raise ModelIntegrityError(str(exc)) from None
 
     def current_version(self, name: str) -> str | None:
         return self.release()["models"].get(name)

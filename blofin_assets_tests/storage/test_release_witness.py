@@ -44,6 +44,30 @@ def test_with_a_signing_key_an_older_signed_release_put_back_is_refused(tmp_path
     assert store.release()["sequence"] == 2 and store.load("direction_predictor").version == third
 
 
+def test_a_release_read_just_before_a_promotion_elsewhere_is_not_taken_for_a_rollback(tmp_path, trained, monkeypatch):
+    """A reader holds release 1's bytes when another store object promotes release 2 and records
+    it: checked against that record, what it read is older, yet nothing was put back. It reads
+    the store's release again and gets release 2."""
+    from blofin_assets.storage import model_store
+
+    key, root = b"k" * 32, tmp_path / "store"
+    reader = ModelStore(root, signing_key=key, witness=tmp_path / "witness")
+    version = save_current(reader, trained[0]).version
+    promoter = ModelStore(root, signing_key=key, witness=tmp_path / "witness")
+    read, promoted = model_store.read_verified, []
+
+    def read_then_promote_elsewhere(path, signing_key):
+        data = read(path, signing_key)
+        if path.name == "release.json" and not promoted:
+            promoted.append("started")  # the promotion's own reads go on as usual
+            promoted.append(promoter.set_current({"direction_predictor": version}))
+        return data
+
+    monkeypatch.setattr(model_store, "read_verified", read_then_promote_elsewhere)
+    assert reader.release()["sequence"] == 2 and promoted[1]["sequence"] == 2
+    assert reader.load("direction_predictor").version == version
+
+
 def test_with_a_signing_key_promotions_at_the_same_time_each_take_their_own_sequence(tmp_path, trained):
     """Two promoters (separate store objects, as two processes) never write one sequence
     number twice, which a reader would then take for a rollback."""
