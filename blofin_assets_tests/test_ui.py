@@ -136,9 +136,9 @@ def test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui(webserve
         text = wait_for_text(page, set(groups))
         assert set(groups) <= set(text.split())
         page.screenshot(path=str(ARTIFACTS / "ui-global-lineage.png"))
-        # Expanded (the graph's context menu): every asset is there and can be told apart. This
-        # view draws compact nodes and shortens names over about 18 characters in the middle
-        # ("volati…_validation"); the groups' own lineage pages above show them whole.
+        # Expanded (the graph's context menu): every asset is there and can be told apart. At
+        # this zoom the view draws compact nodes and shortens names over about 18 characters
+        # in the middle ("volati…_validation"); zoomed in, below, they are whole.
         # Nodes off the window are not drawn: the graph is dragged about, as a user would.
         page.mouse.click(1100, 700, button="right")
         page.get_by_role("menuitem", name="unfold_more Expand all groups").click()
@@ -154,6 +154,10 @@ def test_the_asset_graph_in_a_browser_and_a_materialization_from_the_ui(webserve
             time.sleep(1)
             unknown &= unidentified(expected, page.inner_text("body"))
         assert not unknown, f"not told apart in the expanded global lineage: {sorted(unknown)}"
+        # Zoomed in as a user does to read (the graph's own + button), each asset reached by
+        # "Jump to…" shows its name whole in its node.
+        cut = names_cut_when_zoomed_in(page, expected)
+        assert not cut, f"not whole in the zoomed-in global lineage: {sorted(cut)}"
         page.set_viewport_size({"width": 2000, "height": 4200})
 
         add_symbols(webserver, ["BTC-USDT", "ETH-USDT"])
@@ -263,6 +267,28 @@ def assert_fits(page, element, what: str, whole_height: bool = True) -> None:
     if not visible:
         page.screenshot(path=str(ARTIFACTS / "ui-cut-off.png"))
     assert visible, f"{what} is cut off or covered at its right edge (see test-artifacts/ui-cut-off.png)"
+
+
+def names_cut_when_zoomed_in(page, names: set[str]) -> set[str]:
+    """The names not shown whole in the graph's nodes (the SVG's HTML, not the sidebar's list)
+    after zooming in until nodes are drawn in full and jumping to each asset."""
+    zoom_in = page.locator("button:has([aria-label='zoom_in'])").first  # the graph's + button
+    for _ in range(30):  # until the nodes are drawn in full, their rows under the name
+        if "Latest event" in " ".join(page.locator("foreignObject > *").all_inner_texts()):
+            break
+        zoom_in.click()
+    cut = set()
+    for name in sorted(names):
+        page.get_by_placeholder("Jump to\u2026").fill(name)
+        page.keyboard.press("Enter")
+        deadline = time.monotonic() + 10
+        while name not in " ".join(page.locator("foreignObject > *").all_inner_texts()).split():
+            if time.monotonic() > deadline:
+                cut.add(name)
+                page.screenshot(path=str(ARTIFACTS / f"ui-global-lineage-{name}.png"))
+                break
+            time.sleep(0.25)
+    return cut
 
 
 def location_name(url: str) -> str:
