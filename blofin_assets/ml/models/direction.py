@@ -7,7 +7,7 @@ import pandas as pd
 from scipy.special import expit
 from xgboost import XGBClassifier
 
-from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees
+from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees, MadeOnFirstUse
 from blofin_assets.ml.models.tasks import CandleClassifier
 
 # XGBoost fits on one thread below this many rows. With waiting threads asleep
@@ -52,8 +52,9 @@ class DirectionPredictor(CandleClassifier):
     ----------
     estimator_ : xgboost.XGBClassifier
         The fitted booster.
-    flat_ : FlatTrees
-        Its trees in flat arrays, for predictions of a few rows; ``base_margin_`` their start.
+    flat_ : (FlatTrees, float)
+        Its trees in flat arrays and their start margin, for predictions of a few rows (made
+        on first use after a fit).
     """
 
     name = "direction_predictor"
@@ -117,11 +118,17 @@ class DirectionPredictor(CandleClassifier):
         )
         self.estimator_.fit(Xs, y.astype(np.int64), sample_weight=sample_weight)
         self.estimator_.set_params(n_jobs=self.n_jobs)
-        self.flat_, self.base_margin_ = FlatTrees.from_xgboost(self.estimator_.get_booster())
+        self.flat_ = None
+
+    flat_ = MadeOnFirstUse()
+
+    def _flatten(self) -> tuple[FlatTrees, float]:
+        return FlatTrees.from_xgboost(self.estimator_.get_booster())
 
     def _p_up(self, Xs: np.ndarray) -> np.ndarray:
         if len(Xs) <= FEW_ROWS:
-            return expit(self.base_margin_ + self.flat_.leaf_values(Xs).sum(axis=1))
+            flat, base_margin = self.flat_
+            return expit(base_margin + flat.leaf_values(Xs).sum(axis=1))
         # The booster's in-place prediction skips the DMatrix the sklearn wrapper builds.
         return np.asarray(self.estimator_.get_booster().inplace_predict(Xs), dtype=np.float64)
 
@@ -158,4 +165,4 @@ class DirectionPredictor(CandleClassifier):
     def _load_estimator(self, path, fitted):
         self.estimator_ = XGBClassifier()
         self.estimator_.load_model(path)
-        self.flat_, self.base_margin_ = FlatTrees.from_xgboost(self.estimator_.get_booster())
+        self.flat_ = self._flatten()  # checks every tree

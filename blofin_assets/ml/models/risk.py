@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import RandomForestRegressor
 
-from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees
+from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees, MadeOnFirstUse
 from blofin_assets.ml.models.tasks import CandleRegressor
 
 
@@ -43,7 +43,7 @@ class RiskScorer(CandleRegressor):
     estimator_ : sklearn.ensemble.RandomForestRegressor
         The fitted forest.
     flat_ : FlatTrees
-        Its trees in flat arrays, for predictions of a few rows.
+        Its trees in flat arrays, for predictions of a few rows (made on first use after a fit).
     """
 
     name = "risk_scorer"
@@ -120,7 +120,12 @@ class RiskScorer(CandleRegressor):
             random_state=self.random_state,
             n_jobs=self.n_jobs,
         ).fit(Xs, y, sample_weight=sample_weight)
-        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_], self.n_features_in_)
+        self.flat_ = None
+
+    flat_ = MadeOnFirstUse()
+
+    def _flatten(self) -> FlatTrees:
+        return FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_], self.n_features_in_)
 
     def _predict_scaled(self, X, Xs):
         if len(Xs) <= FEW_ROWS:
@@ -138,4 +143,4 @@ class RiskScorer(CandleRegressor):
 
     def _load_estimator(self, path, fitted):
         super()._load_estimator(path, fitted)
-        self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in self.estimator_.estimators_], self.n_features_in_)  # checks every tree
+        self.flat_ = self._flatten()  # checks every tree

@@ -9,7 +9,7 @@ import pandas as pd
 from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
-from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees
+from blofin_assets.ml.models.flat_trees import FEW_ROWS, FlatTrees, MadeOnFirstUse
 from blofin_assets.ml.models.regressor import CalibratedRegressor
 
 
@@ -67,8 +67,9 @@ class VolatilityRegressor(CalibratedRegressor):
     ----------
     estimator_ : GradientBoostingRegressor or HistGradientBoostingRegressor
         The fitted booster.
-    flat_ : FlatTrees
-        Its trees in flat arrays, for predictions of a few rows (start + scale * sum of leaves).
+    flat_ : (FlatTrees, float, float)
+        Its trees in flat arrays, a start and a scale, for predictions of a few rows (start +
+        scale * sum of leaves; made on first use after a fit).
     """
 
     name = "volatility_regressor"
@@ -146,20 +147,24 @@ class VolatilityRegressor(CalibratedRegressor):
             )
         with one_openmp_thread(len(Xs)):
             self.estimator_.fit(Xs, y, sample_weight=sample_weight)
-        self._flatten()
+        self.flat_ = None
 
-    def _flatten(self) -> None:
+    flat_ = MadeOnFirstUse()
+
+    def _flatten(self) -> tuple[FlatTrees, float, float]:
+        """The trees, the start value and the scale of their sum."""
         booster = self.estimator_
         if isinstance(booster, HistGradientBoostingRegressor):
-            self.flat_ = FlatTrees.from_hist_gradient_boosting(booster._predictors, self.n_features_in_)
-            self.flat_start_, self.flat_scale_ = float(np.ravel(booster._baseline_prediction)[0]), 1.0
-        else:  # leaf values before shrinkage, from the mean
-            self.flat_ = FlatTrees.from_sklearn([tree.tree_ for tree in booster.estimators_[:, 0]], self.n_features_in_)
-            self.flat_start_, self.flat_scale_ = float(np.ravel(booster.init_.constant_)[0]), booster.learning_rate
+            flat = FlatTrees.from_hist_gradient_boosting(booster._predictors, self.n_features_in_)
+            return flat, float(np.ravel(booster._baseline_prediction)[0]), 1.0
+        # leaf values before shrinkage, from the mean
+        flat = FlatTrees.from_sklearn([tree.tree_ for tree in booster.estimators_[:, 0]], self.n_features_in_)
+        return flat, float(np.ravel(booster.init_.constant_)[0]), booster.learning_rate
 
     def _predict_scaled(self, X, Xs):
         if len(Xs) <= FEW_ROWS:
-            return np.maximum(self.flat_start_ + self.flat_scale_ * self.flat_.leaf_values(Xs).sum(axis=1), 0.0)
+            flat, start, scale = self.flat_
+            return np.maximum(start + scale * flat.leaf_values(Xs).sum(axis=1), 0.0)
         return np.maximum(self.estimator_.predict(Xs), 0.0)
 
     def predict_outputs(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -175,4 +180,4 @@ class VolatilityRegressor(CalibratedRegressor):
 
     def _load_estimator(self, path, fitted):
         super()._load_estimator(path, fitted)
-        self._flatten()  # checks every tree
+        self.flat_ = self._flatten()  # checks every tree

@@ -47,3 +47,27 @@ def test_the_price_mlp_in_numpy_gives_what_torch_gives(small_table):
     # the last place of the network's standardized output (|z| ~ 1; seen: 6e-8), not relative
     # to a log return near zero (a 1e-9 absolute bound failed once, at -5e-7).
     np.testing.assert_allclose(model.ensemble_array(rows)[:, 1], model.target_mean_ + model.target_std_ * z, rtol=1e-5, atol=1e-6 * model.target_std_)
+
+
+
+@pytest.mark.parametrize("name", ["direction_predictor", "risk_scorer"])
+def test_a_fit_leaves_the_flat_trees_to_the_first_few_row_prediction(name, small_table):
+    """Walk-forward folds and tuning trials predict in bulk: their fits never flatten the trees.
+    (The volatility model predicts its calibration rows in its own fit.)"""
+    model, _ = fit(name, small_table[0])
+    assert vars(model).get("_flat_made") is None
+    model.ensemble_array(ten_thousand_rows(model, small_table[0])[:1])
+    assert vars(model).get("_flat_made") is not None
+
+
+@pytest.mark.parametrize("name", ["direction_predictor", "risk_scorer", "volatility_regressor"])
+def test_a_model_fitted_again_predicts_a_few_rows_with_its_new_trees(name, small_table):
+    table, _ = small_table
+    model, _ = fit(name, table)
+    rows = ten_thousand_rows(model, table)[:1]
+    first = model.ensemble_array(rows)  # flattened the first fit's trees
+    half = table.iloc[: len(table) // 2]
+    model.fit(half, half[model.target])
+    library = model.ensemble_array(np.repeat(rows, FEW_ROWS + 1, axis=0))[:1]
+    np.testing.assert_allclose(model.ensemble_array(rows), library, rtol=1e-6, atol=1e-6)
+    assert not np.allclose(library, first)
