@@ -272,9 +272,12 @@ def assert_fits(page, element, what: str, whole_height: bool = True) -> None:
 def names_cut_when_zoomed_in(page, names: set[str]) -> set[str]:
     """The names not shown whole in the graph's nodes (the SVG's HTML, not the sidebar's list)
     after zooming in until nodes are drawn in full and jumping to each asset."""
+    def graph_text() -> str:
+        return " ".join(page.locator("foreignObject > *").all_inner_texts())
+
     zoom_in = page.locator("button:has([aria-label='zoom_in'])").first  # the graph's + button
     for _ in range(30):  # until the nodes are drawn in full, their rows under the name
-        if "Latest event" in " ".join(page.locator("foreignObject > *").all_inner_texts()):
+        if "Latest event" in graph_text():
             break
         zoom_in.click()
     cut = set()
@@ -282,7 +285,7 @@ def names_cut_when_zoomed_in(page, names: set[str]) -> set[str]:
         page.get_by_placeholder("Jump to\u2026").fill(name)
         page.keyboard.press("Enter")
         deadline = time.monotonic() + 10
-        while name not in " ".join(page.locator("foreignObject > *").all_inner_texts()).split():
+        while name not in graph_text().split():
             if time.monotonic() > deadline:
                 cut.add(name)
                 page.screenshot(path=str(ARTIFACTS / f"ui-global-lineage-{name}.png"))

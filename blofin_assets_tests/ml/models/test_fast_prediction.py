@@ -49,7 +49,6 @@ def test_the_price_mlp_in_numpy_gives_what_torch_gives(small_table):
     np.testing.assert_allclose(model.ensemble_array(rows)[:, 1], model.target_mean_ + model.target_std_ * z, rtol=1e-5, atol=1e-6 * model.target_std_)
 
 
-
 @pytest.mark.parametrize("name", ["direction_predictor", "risk_scorer"])
 def test_a_fit_leaves_the_flat_trees_to_the_first_few_row_prediction(name, small_table):
     """Walk-forward folds and tuning trials predict in bulk: their fits never flatten the trees.
